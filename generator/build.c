@@ -1,0 +1,154 @@
+/* build.c — one build: load, render on worker threads, copy, swap into place. */
+#include "build.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "context.h"
+#include "fsutil.h"
+#include "output.h"
+#include "site.h"
+#include "util.h"
+
+typedef struct worker_pool {
+    const site *site;
+    output *out;
+    const build_options *opt;
+    size_t next;          /* next page to take (atomic) */
+    size_t done;          /* pages rendered (atomic) */
+} worker_pool;
+
+typedef struct worker {
+    worker_pool *pool;
+    bool reports_progress;
+    diag_list dl;
+    pthread_t thread;
+} worker;
+
+static void *worker_run(void *arg)
+{
+    worker *w = arg;
+    worker_pool *pool = w->pool;
+    const site *s = pool->site;
+    tpl_engine *engine = context_engine_new(s);
+    buf_t html = BUF_INIT;
+    for (;;) {
+        size_t i = __atomic_fetch_add(&pool->next, 1, __ATOMIC_RELAXED);
+        if (i >= s->npages) break;
+        const page *p = s->pages[i];
+        buf_clear(&html);
+        if (context_render_page(engine, s, p, &html, &w->dl))
+            output_write(pool->out, p->out, html.ptr ? html.ptr : "", html.len, &w->dl);
+        size_t done = __atomic_add_fetch(&pool->done, 1, __ATOMIC_RELAXED);
+        if (w->reports_progress && pool->opt->progress && (done % 64 == 0 || done == s->npages))
+            pool->opt->progress(pool->opt->progress_ud, done, s->npages);
+    }
+    buf_free(&html);
+    tpl_engine_free(engine);
+    return NULL;
+}
+
+static int default_jobs(void)
+{
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n > 0 ? (int)n : 1;
+}
+
+/* Renders every page; worker 0 runs on the calling thread. */
+static void render_all(const site *s, output *out, const build_options *opt, int jobs,
+                       diag_list *dl)
+{
+    worker_pool pool = {s, out, opt, 0, 0};
+    worker *w = xcalloc((size_t)jobs, sizeof *w);
+    for (int i = 0; i < jobs; i++) {
+        w[i].pool = &pool;
+        w[i].reports_progress = i == 0;
+    }
+    for (int i = 1; i < jobs; i++)
+        if (pthread_create(&w[i].thread, NULL, worker_run, &w[i]) != 0) {
+            w[i].pool = NULL; /* could not start: the others take its share */
+        }
+    worker_run(&w[0]);
+    for (int i = 0; i < jobs; i++) {
+        if (i > 0 && w[i].pool) pthread_join(w[i].thread, NULL);
+        diag_list_take(dl, &w[i].dl);
+    }
+    free(w);
+}
+
+static void write_redirect(const site *s, output *out, const page *p, const char *rel,
+                           diag_list *dl)
+{
+    buf_t b = BUF_INIT, url = BUF_INIT;
+    buf_printf(&url, "%s%s", s->base_path, p->url + 1);
+    buf_puts(&b, "<!DOCTYPE html>\n<html lang=\"");
+    buf_put_html_escaped(&b, s->language, strlen(s->language));
+    buf_puts(&b, "\">\n<head>\n<meta charset=\"utf-8\">\n<title>");
+    buf_put_html_escaped(&b, p->title, strlen(p->title));
+    buf_puts(&b, "</title>\n<meta name=\"robots\" content=\"noindex\">\n"
+                 "<meta http-equiv=\"refresh\" content=\"0; url=");
+    buf_put_html_escaped(&b, url.ptr, url.len);
+    buf_puts(&b, "\">\n<link rel=\"canonical\" href=\"");
+    buf_printf(&b, "%s", s->base_url);
+    buf_put_html_escaped(&b, p->url + 1, strlen(p->url + 1));
+    buf_puts(&b, "\">\n</head>\n<body>\n<p>This page has moved to <a href=\"");
+    buf_put_html_escaped(&b, url.ptr, url.len);
+    buf_puts(&b, "\">");
+    buf_put_html_escaped(&b, p->title, strlen(p->title));
+    buf_puts(&b, "</a>.</p>\n</body>\n</html>\n");
+    output_write(out, rel, b.ptr, b.len, dl);
+    buf_free(&b);
+    buf_free(&url);
+}
+
+static void write_assets(const site *s, output *out, build_stats *st, diag_list *dl)
+{
+    for (size_t i = 0; i < s->nassets; i++) {
+        const site_asset *a = &s->assets[i];
+        const char *names[2] = {a->rel, a->used ? a->fingerprinted : NULL};
+        for (int k = 0; k < 2; k++) {
+            if (!names[k]) continue;
+            bool ok = a->src ? output_copy(out, names[k], a->src, dl)
+                             : output_write(out, names[k], a->data, a->size, dl);
+            if (ok) st->files++;
+        }
+    }
+}
+
+build_status build_run(const build_options *opt, build_stats *st, diag_list *dl)
+{
+    *st = (build_stats){0};
+    site_options so = {opt->root, opt->base_url, opt->drafts};
+    site *s = site_load(&so, dl);
+    if (!s || dl->errors) {
+        site_free(s);
+        diag_list_sort(dl);
+        return BUILD_ERRORS;
+    }
+    char *out_dir = opt->out ? xstrdup(opt->out) : fs_join(opt->root, "public");
+    output *out = output_begin(out_dir, dl);
+    free(out_dir);
+    if (!out) {
+        site_free(s);
+        return BUILD_IO;
+    }
+    int jobs = opt->jobs > 0 ? opt->jobs : default_jobs();
+    if ((size_t)jobs > s->npages) jobs = s->npages ? (int)s->npages : 1;
+    st->jobs = jobs;
+    render_all(s, out, opt, jobs, dl);
+    st->pages = s->npages;
+    for (size_t i = 0; i < s->npages; i++)
+        for (size_t k = 0; k < s->pages[i]->naliases; k++, st->redirects++)
+            write_redirect(s, out, s->pages[i], s->pages[i]->aliases[k], dl);
+    write_assets(s, out, st, dl);
+    site_free(s);
+    diag_list_sort(dl);
+    if (dl->errors) {
+        output_abort(out);
+        return BUILD_ERRORS;
+    }
+    return output_commit(out, dl) ? BUILD_OK : BUILD_IO;
+}

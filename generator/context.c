@@ -1,0 +1,663 @@
+/* context.c — the site and its pages as frozen Lua tables, and the template helpers url,
+ * asset, markdown, date, slugify and json. */
+#include "context.h"
+
+#include <lauxlib.h>
+#include <lua.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "markdown.h"
+#include "slug.h"
+#include "util.h"
+
+/* Registry keys (their addresses are the keys). */
+static const char SITE_KEY = 's'; /* the site model, as light userdata, for C helpers */
+static const char PAGES_KEY = 'p'; /* array: page index + 1 -> frozen page table */
+
+static const site *site_of(lua_State *L)
+{
+    lua_rawgetp(L, LUA_REGISTRYINDEX, &SITE_KEY); /* stack: site */
+    const site *s = lua_touserdata(L, -1);
+    lua_pop(L, 1);
+    return s;
+}
+
+/* ------------------------------------------------------------------ values to Lua */
+
+static void push_value(lua_State *L, const value *v);
+
+/* Map keys written as decimal integers (years of a series) become integer keys. */
+static void push_key(lua_State *L, const char *key)
+{
+    char *end;
+    long long n = strtoll(key, &end, 10);
+    if (*key && !*end && (key[0] != '0' || !key[1]) && key[0] != '+')
+        lua_pushinteger(L, (lua_Integer)n);
+    else
+        lua_pushstring(L, key);
+}
+
+static void push_value(lua_State *L, const value *v)
+{
+    if (!v) {
+        lua_pushnil(L);
+        return;
+    }
+    if (v->html) {
+        tpl_push_safe(L, v->html, strlen(v->html));
+        return;
+    }
+    luaL_checkstack(L, 4, "front matter nested too deeply");
+    switch (v->kind) {
+    case VAL_NULL: lua_pushnil(L); break;
+    case VAL_BOOL: lua_pushboolean(L, v->b); break;
+    case VAL_INT: lua_pushinteger(L, (lua_Integer)v->i); break;
+    case VAL_FLOAT: lua_pushnumber(L, v->f); break;
+    case VAL_STRING: lua_pushlstring(L, v->str, v->len); break;
+    case VAL_LIST:
+        lua_createtable(L, (int)v->n, 0); /* stack: list */
+        for (size_t i = 0; i < v->n; i++) {
+            push_value(L, v->items[i]);
+            lua_rawseti(L, -2, (lua_Integer)i + 1);
+        }
+        break;
+    case VAL_MAP:
+        lua_createtable(L, 0, (int)v->n); /* stack: map */
+        for (size_t i = 0; i < v->n; i++) {
+            push_key(L, v->entries[i].key);
+            push_value(L, v->entries[i].val);
+            lua_rawset(L, -3);
+        }
+        break;
+    }
+}
+
+static void set_str(lua_State *L, const char *field, const char *s)
+{
+    if (!s) return;
+    lua_pushstring(L, s);
+    lua_setfield(L, -2, field);
+}
+
+static void set_int(lua_State *L, const char *field, lua_Integer n)
+{
+    lua_pushinteger(L, n);
+    lua_setfield(L, -2, field);
+}
+
+/* ------------------------------------------------------------------ pages to Lua */
+
+static const char *type_name(page_type t)
+{
+    static const char *names[] = {"page", "section", "home", "taxonomy", "term", "404"};
+    return names[t];
+}
+
+/* Front matter fields go on the page itself, unless a computed field has the name; all of them
+ * are also under page.params. */
+static void set_front(lua_State *L, const page *p)
+{
+    lua_newtable(L); /* stack: page params */
+    if (p->front && p->front->kind == VAL_MAP) {
+        for (size_t i = 0; i < p->front->n; i++) {
+            const value_entry *e = &p->front->entries[i];
+            push_value(L, e->val);              /* stack: page params v */
+            lua_pushvalue(L, -1);               /* stack: page params v v */
+            lua_setfield(L, -3, e->key);        /* stack: page params v */
+            if (lua_getfield(L, -3, e->key) == LUA_TNIL) {
+                lua_pop(L, 1);
+                lua_setfield(L, -3, e->key);    /* stack: page params */
+            } else {
+                lua_pop(L, 2);
+            }
+        }
+    }
+    lua_setfield(L, -2, "params"); /* stack: page */
+}
+
+static void set_toc(lua_State *L, const md_result *body)
+{
+    lua_createtable(L, (int)body->ntoc, 0); /* stack: page toc */
+    for (size_t i = 0; i < body->ntoc; i++) {
+        lua_createtable(L, 0, 3);
+        set_int(L, "level", body->toc[i].level);
+        set_str(L, "id", body->toc[i].id);
+        set_str(L, "text", body->toc[i].text);
+        lua_rawseti(L, -2, (lua_Integer)i + 1);
+    }
+    lua_setfield(L, -2, "toc");
+}
+
+/* Pushes the page's own fields (no links to other pages yet). */
+static void push_page(lua_State *L, const site *s, const page *p)
+{
+    lua_createtable(L, 0, 32); /* stack: page */
+    set_str(L, "title", p->title);
+    set_str(L, "description", p->description);
+    set_str(L, "kind", p->kind);
+    set_str(L, "type", type_name(p->type));
+    char *url = xasprintf("%s%s", s->base_path, p->url + 1);
+    set_str(L, "url", url);
+    free(url);
+    char *permalink = xasprintf("%s%s", s->base_url, p->url + 1);
+    set_str(L, "permalink", permalink);
+    free(permalink);
+    set_str(L, "src", p->src);
+    set_str(L, "section", p->dir);
+    set_str(L, "slug", p->slug);
+    set_str(L, "date", p->date);
+    set_str(L, "updated", p->updated ? p->updated : p->date);
+    set_str(L, "taxonomy", p->taxonomy);
+    set_int(L, "weight", p->weight);
+    set_int(L, "word_count", (lua_Integer)p->body.words);
+    set_int(L, "reading_minutes", md_reading_minutes(p->body.words));
+    set_int(L, "count", (lua_Integer)p->nchildren);
+    lua_pushboolean(L, p->draft);
+    lua_setfield(L, -2, "draft");
+    set_toc(L, &p->body);
+    set_front(L, p);
+}
+
+static void push_page_ref(lua_State *L, int pages, const page *p)
+{
+    if (p) lua_rawgeti(L, pages, (lua_Integer)p->index + 1);
+    else lua_pushnil(L);
+}
+
+static void set_page_list(lua_State *L, int pages, const char *field, page *const *list,
+                          size_t n)
+{
+    lua_createtable(L, (int)n, 0); /* stack: page list */
+    for (size_t i = 0; i < n; i++) {
+        push_page_ref(L, pages, list[i]);
+        lua_rawseti(L, -2, (lua_Integer)i + 1);
+    }
+    lua_setfield(L, -2, field);
+}
+
+/* page.terms = {tags = {term pages}, categories = {…}} for every regular page, filled by one
+ * pass over the terms (not one per page). */
+static void set_terms(lua_State *L, const site *s, int pages)
+{
+    for (size_t i = 0; i < s->npages; i++) {
+        if (s->pages[i]->type != PAGE_REGULAR) continue;
+        lua_rawgeti(L, pages, (lua_Integer)i + 1); /* stack: page */
+        lua_createtable(L, 0, (int)s->ntaxonomies); /* stack: page terms */
+        for (size_t t = 0; t < s->ntaxonomies; t++) {
+            lua_newtable(L);
+            lua_setfield(L, -2, s->taxonomies[t]->taxonomy);
+        }
+        lua_setfield(L, -2, "terms");
+        lua_pop(L, 1);
+    }
+    for (size_t t = 0; t < s->ntaxonomies; t++) {
+        const page *tax = s->taxonomies[t];
+        for (size_t k = 0; k < tax->nchildren; k++) {
+            const page *term = tax->children[k];
+            for (size_t m = 0; m < term->nchildren; m++) {
+                lua_rawgeti(L, pages, (lua_Integer)term->children[m]->index + 1);
+                lua_getfield(L, -1, "terms");
+                lua_getfield(L, -1, tax->taxonomy); /* stack: page terms list */
+                push_page_ref(L, pages, term);
+                lua_rawseti(L, -2, (lua_Integer)lua_rawlen(L, -2) + 1);
+                lua_pop(L, 3);
+            }
+        }
+    }
+}
+
+/* Second pass: prev/next/parent/related/pages/terms refer to other page tables. */
+static void link_page(lua_State *L, const site *s, const page *p, int pages)
+{
+    lua_rawgeti(L, pages, (lua_Integer)p->index + 1); /* stack: page */
+    push_page_ref(L, pages, p->prev);
+    lua_setfield(L, -2, "prev");
+    push_page_ref(L, pages, p->next);
+    lua_setfield(L, -2, "next");
+    push_page_ref(L, pages, p->parent);
+    lua_setfield(L, -2, "parent");
+    set_page_list(L, pages, "related", p->related, p->nrelated);
+    set_page_list(L, pages, "pages", p->children, p->nchildren);
+    lua_pop(L, 1);
+}
+
+/* ------------------------------------------------------------------ the site table */
+
+static void set_config(lua_State *L, const site *s, const char *field)
+{
+    push_value(L, value_get(s->config, field));
+    lua_setfield(L, -2, field);
+}
+
+/* Pushes the site table; pages is the stack index of the array of page tables. */
+static void push_site(lua_State *L, const site *s, int pages)
+{
+    lua_createtable(L, 0, 16); /* stack: site */
+    set_str(L, "title", s->title);
+    set_str(L, "language", s->language);
+    set_str(L, "base_url", s->base_url);
+    set_str(L, "base_path", s->base_path);
+    lua_pushinteger(L, (lua_Integer)s->now);
+    lua_setfield(L, -2, "now");
+    static const char *fields[] = {"description", "params", "menu", "author", "publisher"};
+    for (size_t i = 0; i < sizeof fields / sizeof *fields; i++) set_config(L, s, fields[i]);
+    push_value(L, s->config);
+    lua_setfield(L, -2, "config");
+    push_page_ref(L, pages, s->home);
+    lua_setfield(L, -2, "home");
+
+    lua_newtable(L); /* stack: site regular */
+    lua_newtable(L); /* stack: site regular sections */
+    int nreg = 0, nsec = 0;
+    for (size_t i = 0; i < s->npages; i++) {
+        const page *p = s->pages[i];
+        if (p->type != PAGE_REGULAR && p->type != PAGE_SECTION) continue;
+        push_page_ref(L, pages, p);
+        lua_rawseti(L, p->type == PAGE_REGULAR ? -3 : -2,
+                    p->type == PAGE_REGULAR ? ++nreg : ++nsec);
+    }
+    lua_setfield(L, -3, "sections");
+    lua_setfield(L, -2, "pages");
+
+    lua_newtable(L); /* stack: site taxonomies */
+    for (size_t t = 0; t < s->ntaxonomies; t++) {
+        push_page_ref(L, pages, s->taxonomies[t]);
+        lua_setfield(L, -2, s->taxonomies[t]->taxonomy);
+    }
+    lua_setfield(L, -2, "taxonomies");
+}
+
+/* Builds every page table, links them, and sets the frozen globals `site` and the registry
+ * array of pages. */
+static void install_site(tpl_engine *e, const site *s)
+{
+    lua_State *L = tpl_engine_state(e);
+    lua_createtable(L, 0, 2);                    /* stack: root */
+    lua_createtable(L, (int)s->npages, 0);       /* stack: root pages */
+    int pages = lua_gettop(L);
+    for (size_t i = 0; i < s->npages; i++) {
+        push_page(L, s, s->pages[i]);
+        lua_rawseti(L, pages, (lua_Integer)i + 1);
+    }
+    for (size_t i = 0; i < s->npages; i++) link_page(L, s, s->pages[i], pages);
+    set_terms(L, s, pages);
+    push_site(L, s, pages);                      /* stack: root pages site */
+    lua_setfield(L, -3, "site");                 /* stack: root pages */
+    lua_setfield(L, -2, "pages");                /* stack: root */
+    tpl_freeze(L, -1);                           /* one freeze, so shared tables stay shared */
+    lua_getfield(L, -1, "pages");
+    lua_rawsetp(L, LUA_REGISTRYINDEX, &PAGES_KEY);
+    lua_getfield(L, -1, "site");                 /* stack: root site */
+    tpl_engine_set_global(e, "site");            /* stack: root */
+    lua_pop(L, 1);
+}
+
+/* ------------------------------------------------------------------ helpers */
+
+/* Returns the text of a string or safe string argument. */
+static const char *check_text(lua_State *L, int arg, size_t *n)
+{
+    const char *safe = tpl_to_safe(L, arg, n);
+    return safe ? safe : luaL_checklstring(L, arg, n);
+}
+
+/* url(path [, absolute]) — a site path ("/tech/go/") with the base path in front, or the whole
+ * URL when absolute is true. Other URLs are returned as they are. */
+static int helper_url(lua_State *L)
+{
+    const site *s = site_of(L);
+    size_t n;
+    const char *path = luaL_checklstring(L, 1, &n);
+    bool absolute = lua_toboolean(L, 2);
+    if (path[0] != '/' || (n > 1 && path[1] == '/')) {
+        lua_settop(L, 1);
+        return 1;
+    }
+    lua_pushstring(L, absolute ? s->base_url : s->base_path);
+    lua_pushlstring(L, path + 1, n - 1);
+    lua_concat(L, 2);
+    return 1;
+}
+
+/* asset(path) — the fingerprinted URL of an asset ("style.css" -> "/style.1a2b3c4d5e.css"). */
+static int helper_asset(lua_State *L)
+{
+    const site *s = site_of(L);
+    const char *rel = luaL_checkstring(L, 1);
+    while (*rel == '/') rel++;
+    site_asset *a = site_find_asset(s, rel);
+    if (!a || !a->fingerprinted) return luaL_error(L, "no asset named \"%s\"", rel);
+    __atomic_store_n(&a->used, 1, __ATOMIC_RELAXED);
+    lua_pushfstring(L, "%s%s", s->base_path, a->fingerprinted);
+    return 1;
+}
+
+/* markdown(text) — the text rendered as Markdown, a safe string. */
+static int helper_markdown(lua_State *L)
+{
+    const site *s = site_of(L);
+    size_t n;
+    const char *text = check_text(L, 1, &n);
+    md_options o = {s->unsafe_markdown, false};
+    md_result r;
+    md_render(text, n, 1, 1, &o, &r);
+    tpl_push_safe(L, r.html, r.html_len);
+    md_result_free(&r);
+    return 1;
+}
+
+static const char *const month_names[] = {"January", "February", "March",     "April",
+                                          "May",     "June",     "July",      "August",
+                                          "September", "October", "November", "December"};
+static const char *const day_names[] = {"Sunday",   "Monday", "Tuesday", "Wednesday",
+                                        "Thursday", "Friday", "Saturday"};
+
+/* Formats t (UTC) with %Y %m %d %-d %e %B %b %A %a %H %M %S %F %%; English names, so output
+ * never depends on the machine's locale. */
+static void format_date(lua_State *L, const struct tm *t, const char *fmt)
+{
+    luaL_Buffer b;
+    luaL_buffinit(L, &b);
+    for (const char *f = fmt; *f; f++) {
+        if (*f != '%' || !f[1]) {
+            luaL_addchar(&b, *f);
+            continue;
+        }
+        char c = *++f;
+        bool nopad = c == '-' && f[1];
+        if (nopad) c = *++f;
+        char tmp[32];
+        switch (c) {
+        case 'Y': snprintf(tmp, sizeof tmp, "%04d", t->tm_year + 1900); break;
+        case 'm': snprintf(tmp, sizeof tmp, nopad ? "%d" : "%02d", t->tm_mon + 1); break;
+        case 'd': snprintf(tmp, sizeof tmp, nopad ? "%d" : "%02d", t->tm_mday); break;
+        case 'e': snprintf(tmp, sizeof tmp, "%d", t->tm_mday); break;
+        case 'H': snprintf(tmp, sizeof tmp, "%02d", t->tm_hour); break;
+        case 'M': snprintf(tmp, sizeof tmp, "%02d", t->tm_min); break;
+        case 'S': snprintf(tmp, sizeof tmp, "%02d", t->tm_sec); break;
+        case 'F':
+            snprintf(tmp, sizeof tmp, "%04d-%02d-%02d", t->tm_year + 1900, t->tm_mon + 1,
+                     t->tm_mday);
+            break;
+        case 'B': snprintf(tmp, sizeof tmp, "%s", month_names[t->tm_mon]); break;
+        case 'b': snprintf(tmp, sizeof tmp, "%.3s", month_names[t->tm_mon]); break;
+        case 'A': snprintf(tmp, sizeof tmp, "%s", day_names[t->tm_wday]); break;
+        case 'a': snprintf(tmp, sizeof tmp, "%.3s", day_names[t->tm_wday]); break;
+        case '%': snprintf(tmp, sizeof tmp, "%%"); break;
+        default: luaL_error(L, "date: unknown conversion '%%%c'", c); return;
+        }
+        luaL_addstring(&b, tmp);
+    }
+    luaL_pushresult(&b);
+}
+
+/* date(d [, fmt]) — d is "YYYY-MM-DD" (a time part is allowed) or seconds since 1970;
+ * fmt defaults to "%B %-d, %Y" ("April 21, 2026"). nil gives nil. */
+static int helper_date(lua_State *L)
+{
+    if (lua_isnoneornil(L, 1)) return 0;
+    const char *fmt = luaL_optstring(L, 2, "%B %-d, %Y");
+    time_t when;
+    if (lua_type(L, 1) == LUA_TNUMBER) {
+        when = (time_t)luaL_checkinteger(L, 1);
+    } else {
+        const char *d = luaL_checkstring(L, 1);
+        int y, m, day, hh = 0, mm = 0, ss = 0;
+        if (sscanf(d, "%4d-%2d-%2d", &y, &m, &day) != 3 || m < 1 || m > 12 || day < 1 ||
+            day > 31)
+            return luaL_error(L, "date: expected YYYY-MM-DD, got \"%s\"", d);
+        if (strlen(d) > 10) sscanf(d + 10, "%*1[T ]%2d:%2d:%2d", &hh, &mm, &ss);
+        struct tm tm = {.tm_year = y - 1900, .tm_mon = m - 1, .tm_mday = day,
+                        .tm_hour = hh, .tm_min = mm, .tm_sec = ss};
+        when = timegm(&tm);
+    }
+    struct tm t;
+    if (!gmtime_r(&when, &t)) return luaL_error(L, "date: time out of range");
+    format_date(L, &t, fmt);
+    return 1;
+}
+
+/* slugify(text) — "Backend systems" -> "backend-systems". */
+static int helper_slugify(lua_State *L)
+{
+    size_t n;
+    const char *text = check_text(L, 1, &n);
+    buf_t b = BUF_INIT;
+    slug_path(text, n, &b);
+    lua_pushlstring(L, buf_cstr(&b), b.len);
+    buf_free(&b);
+    return 1;
+}
+
+/* json(value) — JSON text, safe to put inside <script>, as a safe string. */
+static int helper_json(lua_State *L)
+{
+    luaL_checkany(L, 1);
+    buf_t b = BUF_INIT;
+    const char *err = NULL;
+    if (!context_json(L, 1, &b, &err)) {
+        buf_free(&b);
+        return luaL_error(L, "json: %s", err);
+    }
+    tpl_push_safe(L, buf_cstr(&b), b.len);
+    buf_free(&b);
+    return 1;
+}
+
+/* ------------------------------------------------------------------ JSON */
+
+static void json_string(buf_t *out, const char *s, size_t n)
+{
+    buf_putc(out, '"');
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c == '"' || c == '\\') {
+            buf_putc(out, '\\');
+            buf_putc(out, (char)c);
+        } else if (c == '\n') buf_puts(out, "\\n");
+        else if (c == '\r') buf_puts(out, "\\r");
+        else if (c == '\t') buf_puts(out, "\\t");
+        else if (c < 0x20 || c == '<' || c == '>' || c == '&') buf_printf(out, "\\u%04x", c);
+        else if (c == 0xE2 && i + 2 < n && (unsigned char)s[i + 1] == 0x80 &&
+                 ((unsigned char)s[i + 2] == 0xA8 || (unsigned char)s[i + 2] == 0xA9)) {
+            buf_printf(out, "\\u%04x", (unsigned char)s[i + 2] == 0xA8 ? 0x2028 : 0x2029);
+            i += 2;
+        } else buf_putc(out, (char)c);
+    }
+    buf_putc(out, '"');
+}
+
+static int key_cmp(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static void add_key(lua_State *L, char ***keys, size_t *n, size_t *cap)
+{
+    lua_pushvalue(L, -1); /* a copy, so tostring does not change the key itself */
+    const char *k = lua_tostring(L, -1);
+    xgrow(keys, cap, *n + 1, sizeof **keys);
+    (*keys)[(*n)++] = xstrdup(k ? k : "");
+    lua_pop(L, 1);
+}
+
+/* Collects the keys of the table at idx as strings, sorted; through __pairs when the table
+ * has one (frozen proxies do). Caller frees each key and the array. */
+static char **json_keys(lua_State *L, int idx, size_t *count)
+{
+    char **keys = NULL;
+    size_t n = 0, cap = 0;
+    idx = lua_absindex(L, idx);
+    if (luaL_getmetafield(L, idx, "__pairs") != LUA_TNIL) { /* stack: __pairs */
+        lua_pushvalue(L, idx);
+        lua_call(L, 1, 3); /* stack: f t k */
+        for (;;) {
+            lua_pushvalue(L, -3);
+            lua_pushvalue(L, -3);
+            lua_pushvalue(L, -3);
+            lua_call(L, 2, 2); /* stack: f t k k' v */
+            lua_pop(L, 1);     /* stack: f t k k' */
+            if (lua_isnil(L, -1)) break;
+            add_key(L, &keys, &n, &cap);
+            lua_replace(L, -2); /* stack: f t k' */
+        }
+        lua_pop(L, 4);
+    } else {
+        lua_pushnil(L);
+        while (lua_next(L, idx)) { /* stack: k v */
+            lua_pop(L, 1);
+            add_key(L, &keys, &n, &cap);
+        }
+    }
+    qsort(keys, n, sizeof *keys, key_cmp);
+    *count = n;
+    return keys;
+}
+
+static bool json_value(lua_State *L, int idx, buf_t *out, int depth, const char **err);
+
+static bool json_table(lua_State *L, int idx, buf_t *out, int depth, const char **err)
+{
+    lua_Integer len = luaL_len(L, idx);
+    bool ok = true;
+    if (len > 0) {
+        buf_putc(out, '[');
+        for (lua_Integer i = 1; i <= len && ok; i++) {
+            if (i > 1) buf_putc(out, ',');
+            lua_geti(L, idx, i);
+            ok = json_value(L, -1, out, depth + 1, err);
+            lua_pop(L, 1);
+        }
+        buf_putc(out, ']');
+        return ok;
+    }
+    size_t n;
+    char **keys = json_keys(L, idx, &n);
+    buf_putc(out, n ? '{' : '[');
+    for (size_t i = 0; i < n; i++) {
+        if (ok) {
+            if (i) buf_putc(out, ',');
+            json_string(out, keys[i], strlen(keys[i]));
+            buf_putc(out, ':');
+            lua_getfield(L, idx, keys[i]);
+            ok = json_value(L, -1, out, depth + 1, err);
+            lua_pop(L, 1);
+        }
+        free(keys[i]);
+    }
+    free(keys);
+    buf_putc(out, n ? '}' : ']');
+    return ok;
+}
+
+static bool json_value(lua_State *L, int idx, buf_t *out, int depth, const char **err)
+{
+    idx = lua_absindex(L, idx);
+    size_t n;
+    const char *s;
+    if (depth > 64) {
+        *err = "value nested deeper than 64 levels (does it contain itself?)";
+        return false;
+    }
+    if ((s = tpl_to_safe(L, idx, &n))) {
+        json_string(out, s, n);
+        return true;
+    }
+    switch (lua_type(L, idx)) {
+    case LUA_TNIL: buf_puts(out, "null"); return true;
+    case LUA_TBOOLEAN: buf_puts(out, lua_toboolean(L, idx) ? "true" : "false"); return true;
+    case LUA_TNUMBER:
+        if (lua_isinteger(L, idx)) {
+            buf_printf(out, "%lld", (long long)lua_tointeger(L, idx));
+        } else {
+            double d = lua_tonumber(L, idx);
+            if (!isfinite(d)) {
+                *err = "JSON has no infinity or NaN";
+                return false;
+            }
+            buf_printf(out, "%.17g", d);
+        }
+        return true;
+    case LUA_TSTRING:
+        s = lua_tolstring(L, idx, &n);
+        json_string(out, s, n);
+        return true;
+    case LUA_TTABLE: return json_table(L, idx, out, depth, err);
+    default: *err = "functions and other such values have no JSON form"; return false;
+    }
+}
+
+bool context_json(lua_State *L, int idx, buf_t *out, const char **err)
+{
+    return json_value(L, idx, out, 0, err);
+}
+
+/* ------------------------------------------------------------------ engines and rendering */
+
+static bool lookup_template(void *ud, const char *name, tpl_source *out)
+{
+    const site_template *t = site_find_template(ud, name);
+    if (!t) return false;
+    *out = (tpl_source){t->text, t->len, t->path};
+    return true;
+}
+
+tpl_engine *context_engine_new(const site *s)
+{
+    tpl_limits limits = {s->template_memory, s->template_instructions, s->now};
+    tpl_engine *e = tpl_engine_new(lookup_template, (void *)s, &limits);
+    lua_State *L = tpl_engine_state(e);
+    lua_pushlightuserdata(L, (void *)s);
+    lua_rawsetp(L, LUA_REGISTRYINDEX, &SITE_KEY);
+    static const luaL_Reg helpers[] = {
+        {"url", helper_url},         {"asset", helper_asset}, {"markdown", helper_markdown},
+        {"date", helper_date},       {"slugify", helper_slugify}, {"json", helper_json},
+        {NULL, NULL}};
+    for (const luaL_Reg *h = helpers; h->name; h++) {
+        lua_pushcfunction(L, h->func);
+        tpl_engine_set_global(e, h->name);
+    }
+    install_site(e, s);
+    return e;
+}
+
+const char *context_template_for(const site *s, const page *p)
+{
+    static _Thread_local char name[128];
+    switch (p->type) {
+    case PAGE_REGULAR:
+        snprintf(name, sizeof name, "%s.html", p->kind);
+        return site_find_template(s, name) ? name : "page.html";
+    case PAGE_SECTION: return "section.html";
+    case PAGE_HOME: return "home.html";
+    case PAGE_TAXONOMY: return "taxonomy.html";
+    case PAGE_TERM: return "term.html";
+    case PAGE_404: return "404.html";
+    }
+    return "page.html";
+}
+
+bool context_render_page(tpl_engine *e, const site *s, const page *p, buf_t *out,
+                         diag_list *dl)
+{
+    lua_State *L = tpl_engine_state(e);
+    int top = lua_gettop(L);
+    lua_createtable(L, 0, 1);                           /* stack: ctx */
+    lua_createtable(L, 0, 1);                           /* stack: ctx view */
+    tpl_push_safe(L, p->body.html ? p->body.html : "", p->body.html_len);
+    lua_setfield(L, -2, "content");
+    lua_createtable(L, 0, 1);                           /* stack: ctx view mt */
+    lua_rawgetp(L, LUA_REGISTRYINDEX, &PAGES_KEY);
+    lua_geti(L, -1, (lua_Integer)p->index + 1);         /* stack: ctx view mt pages page */
+    lua_remove(L, -2);
+    lua_setfield(L, -2, "__index");                     /* stack: ctx view mt */
+    lua_setmetatable(L, -2);                            /* stack: ctx view */
+    lua_setfield(L, -2, "page");                        /* stack: ctx */
+    const char *what = p->src ? p->src : p->url;
+    bool ok = tpl_render(e, context_template_for(s, p), lua_gettop(L), what, out, dl);
+    lua_settop(L, top);
+    return ok;
+}

@@ -1,0 +1,35 @@
+/* context.h — what templates see: the site and its pages as frozen Lua tables in a template
+ * engine, the helpers url, asset, markdown, date, slugify and json, and the choice of template
+ * for each page. */
+#ifndef REFPRESS_CONTEXT_H
+#define REFPRESS_CONTEXT_H
+
+#include <stdbool.h>
+
+#include "buf.h"
+#include "diag.h"
+#include "site.h"
+#include "template.h"
+
+/* Creates a template engine for one worker, with the globals `site` (title, base_url,
+ * language, description, params, menu, author, publisher, config, pages, sections, home,
+ * taxonomies, now) and the helpers installed. s is borrowed and must outlive the engine; it is
+ * only read, so engines of several threads may share it (asset() marks assets used with an
+ * atomic store). Caller frees with tpl_engine_free(). */
+tpl_engine *context_engine_new(const site *s);
+
+/* The template a page is rendered with: "<kind>.html" (falling back to "page.html") for
+ * regular pages, "section.html", "home.html", "taxonomy.html", "term.html", "404.html". */
+const char *context_template_for(const site *s, const page *p);
+
+/* Renders p with its template into out (appended). Errors go to dl; returns false then. */
+bool context_render_page(tpl_engine *e, const site *s, const page *p, buf_t *out,
+                         diag_list *dl);
+
+/* Appends the JSON text of the Lua value at idx: keys sorted, so output is deterministic;
+ * '<', '>', '&', U+2028 and U+2029 written as \u escapes so the text is safe inside a
+ * <script> element. Returns false (with a message in err) for values JSON cannot hold
+ * (functions, NaN, nesting deeper than 64). */
+bool context_json(lua_State *L, int idx, buf_t *out, const char **err);
+
+#endif

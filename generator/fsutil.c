@@ -1,0 +1,241 @@
+/* fsutil.c — whole-file reads and writes, sorted listings, mkdir -p, rm -rf, URL paths
+ * turned into confined output paths. */
+#include "fsutil.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "util.h"
+
+char *fs_read(const char *path, size_t max_bytes, size_t *len)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return NULL;
+    struct stat st;
+    if (fstat(fd, &st) != 0) goto fail;
+    if (!S_ISREG(st.st_mode)) {
+        errno = EISDIR;
+        goto fail;
+    }
+    if ((size_t)st.st_size > max_bytes) {
+        errno = EFBIG;
+        goto fail;
+    }
+    size_t cap = (size_t)st.st_size + 1, n = 0;
+    char *data = xmalloc(cap);
+    for (;;) {
+        if (n + 1 >= cap) {
+            if (cap > max_bytes) {
+                free(data);
+                errno = EFBIG;
+                goto fail;
+            }
+            cap *= 2;
+            data = xrealloc(data, cap);
+        }
+        ssize_t r = read(fd, data + n, cap - n - 1);
+        if (r < 0) {
+            if (errno == EINTR) continue;
+            free(data);
+            goto fail;
+        }
+        if (r == 0) break;
+        n += (size_t)r;
+    }
+    close(fd);
+    data[n] = '\0';
+    *len = n;
+    return data;
+fail:
+    {
+        int e = errno;
+        close(fd);
+        errno = e;
+    }
+    return NULL;
+}
+
+static int make_parent(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    if (!slash || slash == path) return 0;
+    char *dir = xstrndup(path, (size_t)(slash - path));
+    int r = fs_mkdirs(dir);
+    free(dir);
+    return r;
+}
+
+int fs_write(const char *path, const void *data, size_t len)
+{
+    if (make_parent(path) != 0) return -1;
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
+    if (fd < 0) return -1;
+    const char *p = data;
+    while (len > 0) {
+        ssize_t w = write(fd, p, len);
+        if (w < 0) {
+            if (errno == EINTR) continue;
+            int e = errno;
+            close(fd);
+            errno = e;
+            return -1;
+        }
+        p += w;
+        len -= (size_t)w;
+    }
+    return close(fd);
+}
+
+int fs_copy(const char *from, const char *to)
+{
+    size_t len;
+    char *data = fs_read(from, (size_t)1 << 31, &len);
+    if (!data) return -1;
+    int r = fs_write(to, data, len);
+    free(data);
+    return r;
+}
+
+int fs_mkdirs(const char *path)
+{
+    if (fs_is_dir(path)) return 0;
+    char *p = xstrdup(path);
+    for (char *s = p + 1; *s; s++) {
+        if (*s != '/') continue;
+        *s = '\0';
+        if (mkdir(p, 0755) != 0 && errno != EEXIST) {
+            free(p);
+            return -1;
+        }
+        *s = '/';
+    }
+    int r = mkdir(p, 0755);
+    free(p);
+    if (r != 0 && errno == EEXIST && fs_is_dir(path)) return 0;
+    return r;
+}
+
+int fs_remove_tree(const char *path)
+{
+    struct stat st;
+    if (lstat(path, &st) != 0) return errno == ENOENT ? 0 : -1;
+    if (!S_ISDIR(st.st_mode)) return unlink(path);
+    DIR *d = opendir(path);
+    if (!d) return -1;
+    struct dirent *de;
+    int r = 0;
+    while ((de = readdir(d)) != NULL) {
+        if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0) continue;
+        char *child = fs_join(path, de->d_name);
+        if (fs_remove_tree(child) != 0) r = -1;
+        free(child);
+    }
+    closedir(d);
+    if (rmdir(path) != 0) r = -1;
+    return r;
+}
+
+bool fs_is_dir(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+bool fs_is_file(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+static int entry_cmp(const void *a, const void *b)
+{
+    return strcmp(((const fs_entry *)a)->name, ((const fs_entry *)b)->name);
+}
+
+int fs_list(const char *dir, fs_entry **out, size_t *n)
+{
+    DIR *d = opendir(dir);
+    if (!d) return -1;
+    fs_entry *items = NULL;
+    size_t len = 0, cap = 0;
+    struct dirent *de;
+    while ((de = readdir(d)) != NULL) {
+        if (de->d_name[0] == '.') continue;
+        char *full = fs_join(dir, de->d_name);
+        struct stat lst, st;
+        fs_entry e = {xstrdup(de->d_name), FS_OTHER, false};
+        if (lstat(full, &lst) == 0) {
+            e.symlink = S_ISLNK(lst.st_mode);
+            if (stat(full, &st) == 0)
+                e.type = S_ISDIR(st.st_mode) ? FS_DIR : S_ISREG(st.st_mode) ? FS_FILE : FS_OTHER;
+        }
+        free(full);
+        xgrow(&items, &cap, len + 1, sizeof *items);
+        items[len++] = e;
+    }
+    closedir(d);
+    if (len > 1) qsort(items, len, sizeof *items, entry_cmp);
+    *out = items;
+    *n = len;
+    return 0;
+}
+
+void fs_entries_free(fs_entry *e, size_t n)
+{
+    for (size_t i = 0; i < n; i++) free(e[i].name);
+    free(e);
+}
+
+bool fs_url_to_output(const char *url, buf_t *out)
+{
+    if (url[0] != '/') return false;
+    buf_t res = BUF_INIT;
+    const char *p = url + 1;
+    bool ends_dir = true;
+    while (*p) {
+        const char *e = strchr(p, '/');
+        size_t n = e ? (size_t)(e - p) : strlen(p);
+        ends_dir = e != NULL;
+        for (size_t i = 0; i < n; i++) {
+            unsigned char c = (unsigned char)p[i];
+            if (c < 0x20 || c == 0x7f || c == '\\') goto fail;
+        }
+        if (n == 0 && e) goto fail; /* "//" */
+        if (n == 1 && p[0] == '.') {
+            ends_dir = true;
+        } else if (n == 2 && p[0] == '.' && p[1] == '.') {
+            if (res.len == 0) goto fail;
+            char *slash = strrchr(res.ptr, '/');
+            res.len = slash ? (size_t)(slash - res.ptr) : 0;
+            res.ptr[res.len] = '\0';
+            ends_dir = true;
+        } else {
+            if (res.len) buf_putc(&res, '/');
+            buf_put(&res, p, n);
+        }
+        p += n + (e ? 1 : 0);
+    }
+    if (ends_dir) {
+        if (res.len) buf_putc(&res, '/');
+        buf_puts(&res, "index.html");
+    }
+    buf_put(out, res.ptr, res.len);
+    buf_free(&res);
+    return true;
+fail:
+    buf_free(&res);
+    return false;
+}
+
+char *fs_join(const char *a, const char *b)
+{
+    size_t n = strlen(a);
+    if (n == 0) return xstrdup(b);
+    return xasprintf("%s%s%s", a, a[n - 1] == '/' ? "" : "/", b);
+}

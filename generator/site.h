@@ -1,0 +1,125 @@
+/* site.h — the site model: site.yaml, the theme and its schema, every page loaded from
+ * content/ (front matter checked, Markdown rendered), URLs, sections, taxonomies, related
+ * pages, aliases, and the files to copy. Loading is the first of the two passes of a build;
+ * rendering (context.c, build.c) only reads what is here. */
+#ifndef REFPRESS_SITE_H
+#define REFPRESS_SITE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "diag.h"
+#include "markdown.h"
+#include "schema.h"
+#include "strmap.h"
+#include "value.h"
+
+typedef enum {
+    PAGE_REGULAR,  /* content/a/b.md, content/a/b/index.md */
+    PAGE_SECTION,  /* a folder of content/, described by its _index.md when there is one */
+    PAGE_HOME,     /* content/_index.md, or made up when absent */
+    PAGE_TAXONOMY, /* /tags/: every term of a taxonomy */
+    PAGE_TERM,     /* /tags/go/: the pages of one term */
+    PAGE_404,      /* /404.html */
+} page_type;
+
+typedef struct page page;
+struct page {
+    page_type type;
+    size_t index;        /* position in site->pages */
+    char *src;           /* "content/tech/go.md"; NULL for made-up pages */
+    char *dir;           /* content folder of the page's section: "tech", "" for the top */
+    char *slug;          /* last URL segment ("go"); "" for home */
+    char *url;           /* site path, starts with '/': "/tech/go/" (without the base path) */
+    char *out;           /* output file: "tech/go/index.html" */
+    const char *kind;    /* schema kind for regular pages; "section", "home", "taxonomy", "term", "404" */
+    const char *title;
+    const char *description; /* NULL when absent */
+    const char *date;    /* as written, NULL when absent */
+    const char *updated;
+    bool draft;
+    int weight;
+    bool broken;         /* could not be read or parsed; left out of the build */
+    char *text;          /* the file's bytes (owned); NULL for made-up pages */
+    size_t body_off, body_len; /* the Markdown body within text */
+    int body_line;       /* file line where the body starts */
+    value_doc *doc;      /* front matter document (owned); NULL when none */
+    value *front;        /* its root map; NULL when none or empty */
+    md_result body;      /* rendered Markdown body */
+    page *parent;        /* the section page holding this page (home holds top-level ones) */
+    page **children;     /* for sections/home: regular pages then subsections; for terms: pages */
+    size_t nchildren, capchildren;
+    page *prev, *next;   /* neighbours among the regular pages of the same section */
+    page **related;      /* resolved front matter "related" */
+    size_t nrelated;
+    const char *taxonomy; /* "tags"/"categories" for taxonomy and term pages */
+    char *term;          /* the term's name as written, for term pages */
+    char *own_title;     /* title made up for pages without one (sections without _index.md) */
+    char **aliases;      /* output paths of redirect pages to write */
+    size_t naliases;
+};
+
+typedef struct site_asset {
+    char *rel;           /* path in the output: "style.css", "tech/diagram.png" */
+    char *src;           /* file to copy, or NULL when the data is embedded */
+    const char *data;    /* embedded data when src is NULL */
+    size_t size;
+    char *fingerprinted; /* "style.3f2a9c1d0b.css" */
+    int used;            /* set (atomically) when a template asks asset() for it */
+} site_asset;
+
+typedef struct site_template {
+    char *name;          /* "page.html", "partials/head.html" */
+    char *path;          /* as shown in errors: "templates/page.html" */
+    char *text;
+    size_t len;
+} site_template;
+
+typedef struct site_options {
+    const char *root;    /* the site folder */
+    const char *base_url; /* overrides site.yaml base_url when not NULL */
+    bool drafts;
+} site_options;
+
+typedef struct site {
+    char *root;
+    value_doc *config_doc;   /* site.yaml; NULL when absent */
+    value *config;           /* its root map, or NULL */
+    value_doc *theme_doc;
+    schema *schema;
+    const char *title;
+    const char *language;
+    char *base_url;          /* "https://example.org/docs/" (always ends with '/'), or "/" */
+    char *base_path;         /* "/docs/" or "/" */
+    bool unsafe_markdown;
+    long long now;           /* build time: SOURCE_DATE_EPOCH, else the newest page date */
+    size_t template_memory;
+    unsigned long template_instructions;
+    page **pages;            /* every page to render, in a fixed order */
+    size_t npages, cappages;
+    page *home;
+    strmap *by_url;          /* url -> page */
+    site_template *templates; /* sorted by name */
+    size_t ntemplates;
+    site_asset *assets;      /* sorted by rel once loading ends */
+    size_t nassets, capassets;
+    strmap *asset_by_rel;    /* rel -> index + 1 into assets */
+    page **taxonomies;       /* the PAGE_TAXONOMY pages */
+    size_t ntaxonomies;
+} site;
+
+/* Loads the site at opt->root. Every problem found is added to dl (all of them, not just
+ * the first). Returns the site even when errors were found, so that more can be reported;
+ * NULL only when nothing could be loaded (no content folder, unreadable site.yaml).
+ * Caller frees with site_free(). */
+site *site_load(const site_options *opt, diag_list *dl);
+void site_free(site *s);
+
+/* The template called name, or NULL. Borrowed; valid until site_free(). */
+const site_template *site_find_template(const site *s, const char *name);
+/* The asset at rel (a path in the output, no leading '/'), or NULL. */
+site_asset *site_find_asset(const site *s, const char *rel);
+/* The page at a site path ("/tech/go/"), or NULL. */
+page *site_find_page(const site *s, const char *url);
+
+#endif

@@ -1,0 +1,72 @@
+/* template.h — the template runtime: a sandboxed Lua 5.4 state per worker, compiled
+ * templates cached in it, rendering with layouts, blocks and partials, memory and instruction
+ * limits, and errors that name the template line and the page being rendered. */
+#ifndef REFPRESS_TEMPLATE_H
+#define REFPRESS_TEMPLATE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <lua.h>
+
+#include "buf.h"
+#include "diag.h"
+
+typedef struct tpl_engine tpl_engine;
+
+/* A template's source. Both strings are borrowed and must stay valid while the engine lives. */
+typedef struct tpl_source {
+    const char *text;
+    size_t len;
+    const char *path; /* as shown in diagnostics: "templates/page.html" */
+} tpl_source;
+
+/* Finds the template called name ("page.html", "partials/head.html": always relative to the
+ * templates folder, ".html" already appended). Returns false when there is none. */
+typedef bool (*tpl_lookup_fn)(void *ud, const char *name, tpl_source *out);
+
+typedef struct tpl_limits {
+    size_t memory;             /* bytes a single render may add to the state; 0: 64 MiB */
+    unsigned long instructions; /* Lua VM instructions per render; 0: 200 million */
+    long long now;             /* what os.time() / os.date() use as "now" (seconds, UTC) */
+} tpl_limits;
+
+/* Creates the sandboxed state: base (allow-listed), string (no dump), table, math (random
+ * reseeded before every render), utf8, os.date/os.time (UTC, "now" from limits), and the
+ * helpers safe(s) and partial(name[, params]). No io, os.execute, require, load, dofile,
+ * debug, pcall, print. Shared library tables are frozen so one render cannot change another.
+ * lookup/ud resolve template names. Caller frees with tpl_engine_free(). Never NULL. */
+tpl_engine *tpl_engine_new(tpl_lookup_fn lookup, void *ud, const tpl_limits *limits);
+void tpl_engine_free(tpl_engine *e);
+
+/* The engine's state, for pushing data and registering helpers before the first render. */
+lua_State *tpl_engine_state(tpl_engine *e);
+
+/* Pops the value on top of the stack and makes it the sandbox global name (for site data,
+ * url, asset, markdown, …). Tables should be frozen first (tpl_freeze). */
+void tpl_engine_set_global(tpl_engine *e, const char *name);
+
+/* Whether the template name exists (through lookup). */
+bool tpl_exists(tpl_engine *e, const char *name);
+
+/* Renders template name. The table at stack index ctx holds this render's variables (say
+ * {page = …}); templates see them as globals, ahead of the sandbox globals, and so do the
+ * layouts and partials this render reaches. what names the input in errors
+ * ("content/tech/python.md"). On success the output is appended to out and true returned;
+ * otherwise one error is added to dl, e.g.
+ *   templates/guide.html:23: error: attempt to index a nil value (field 'author') while rendering content/tech/python.md
+ * and false returned. The stack is left as it was. */
+bool tpl_render(tpl_engine *e, const char *name, int ctx, const char *what, buf_t *out,
+                diag_list *dl);
+
+/* Pushes s[0..n) as a safe string: {{ }} writes it without escaping. */
+void tpl_push_safe(lua_State *L, const char *s, size_t n);
+/* If the value at idx is a safe string, returns its text (length in *n); otherwise NULL. */
+const char *tpl_to_safe(lua_State *L, int idx, size_t *n);
+
+/* Replaces the table at idx (and, recursively, every table it holds) with a read-only proxy:
+ * reads, #, ipairs and pairs work; any write raises "attempt to modify read-only data".
+ * Safe strings are left as they are. */
+void tpl_freeze(lua_State *L, int idx);
+
+#endif

@@ -1,0 +1,31 @@
+/* util.h — allocation wrappers that never return NULL, and small string helpers. */
+#ifndef REFPRESS_UTIL_H
+#define REFPRESS_UTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* Each of these prints "refpress: out of memory" and aborts instead of returning NULL.
+ * Every returned pointer is owned by the caller and released with free(). */
+void *xmalloc(size_t n);
+void *xcalloc(size_t count, size_t size);
+void *xrealloc(void *p, size_t n);
+char *xstrdup(const char *s);
+char *xstrndup(const char *s, size_t n);
+/* Printf into a new string; caller frees. */
+char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Grows *items (of *cap elements of elem_size bytes) so that it holds at least need elements. */
+void xgrow(void *items_ptr, size_t *cap, size_t need, size_t elem_size);
+
+bool str_starts_with(const char *s, const char *prefix);
+bool str_ends_with(const char *s, const char *suffix);
+
+/* Checks that s[0..len) is well-formed UTF-8 (no overlongs, surrogates or values past U+10FFFF).
+ * Returns true when it is; otherwise false with *bad set to the offset of the first bad byte. */
+bool utf8_valid(const char *s, size_t len, size_t *bad);
+
+/* Line and column (1-based, column counted in bytes) of offset off in s. */
+void text_position(const char *s, size_t off, int *line, int *col);
+
+#endif

@@ -1,0 +1,33 @@
+#!/bin/sh
+# Golden sites: each folder under tests/sites/ is a site; building it must give exactly the
+# files under its expected/ folder, byte for byte, with one job and with several.
+# UPDATE=1 rewrites expected/ from the current output (then review the diff).
+set -u
+bin=$1
+dir=$2
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+export SOURCE_DATE_EPOCH=1767225600 CI=1
+pass=0 fail=0
+for site in "$dir"/*/; do
+    name=$(basename "$site")
+    for jobs in 1 3; do
+        out="$tmp/$name-$jobs"
+        if ! "$bin" build "$site" --out "$out" --jobs "$jobs" --quiet >"$tmp/log" 2>&1; then
+            echo "FAIL $name (jobs $jobs): build failed:"; cat "$tmp/log"
+            fail=$((fail + 1)); continue
+        fi
+        if [ -n "${UPDATE:-}" ] && [ "$jobs" = 1 ]; then
+            rm -rf "$site/expected"; cp -r "$out" "$site/expected"
+        fi
+        if diff -r "$site/expected" "$out" >"$tmp/diff" 2>&1; then
+            pass=$((pass + 1))
+        else
+            echo "FAIL $name (jobs $jobs): output differs from expected/:"
+            head -n 60 "$tmp/diff"
+            fail=$((fail + 1))
+        fi
+    done
+done
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]

@@ -1,0 +1,110 @@
+/* test_util.c — the shared helpers: UTF-8 checks, positions, buffers, diagnostics, strmap. */
+#include <stdlib.h>
+
+#include "buf.h"
+#include "diag.h"
+#include "harness.h"
+#include "strmap.h"
+#include "util.h"
+
+static void test_utf8(void)
+{
+    size_t bad = 99;
+    CHECK(utf8_valid("plain ascii", 11, &bad));
+    CHECK(utf8_valid("\xc3\xa9t\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80", 14, &bad));
+    CHECK(!utf8_valid("ab\xff", 3, &bad));
+    CHECK_INT(bad, 2);
+    CHECK(!utf8_valid("x\xc3", 2, &bad)); /* truncated at the end */
+    CHECK_INT(bad, 1);
+    CHECK(!utf8_valid("\xc0\xaf", 2, &bad)); /* overlong '/' */
+    CHECK_INT(bad, 0);
+    CHECK(!utf8_valid("a\xed\xa0\x80", 4, &bad)); /* a surrogate */
+    CHECK_INT(bad, 1);
+    CHECK(!utf8_valid("\xf4\x90\x80\x80", 4, &bad)); /* past U+10FFFF */
+    CHECK(!utf8_valid("\xe2\x28\xa1", 3, &bad)); /* bad continuation */
+}
+
+static void test_position(void)
+{
+    int line, col;
+    text_position("ab\ncd\nef", 7, &line, &col);
+    CHECK_INT(line, 3);
+    CHECK_INT(col, 2);
+    text_position("abc", 0, &line, &col);
+    CHECK_INT(line, 1);
+    CHECK_INT(col, 1);
+}
+
+static void test_buf(void)
+{
+    buf_t b = BUF_INIT;
+    CHECK_STR(buf_cstr(&b), "");
+    buf_puts(&b, "a");
+    buf_printf(&b, "%d-%s", 42, "x");
+    CHECK_STR(b.ptr, "a42-x");
+    buf_clear(&b);
+    buf_put_html_escaped(&b, "<a href=\"x\">Tom & Jerry's</a>", 29);
+    CHECK_STR(b.ptr, "&lt;a href=&quot;x&quot;&gt;Tom &amp; Jerry&#39;s&lt;/a&gt;");
+    buf_clear(&b);
+    for (int i = 0; i < 1000; i++) buf_printf(&b, "%0300d", i); /* past the stack buffer */
+    CHECK_INT(b.len, 300000);
+    char *s = buf_detach(&b);
+    CHECK_INT(b.len, 0);
+    CHECK(b.ptr == NULL);
+    free(s);
+}
+
+static void test_diag(void)
+{
+    diag_list dl = DIAG_LIST_INIT, other = DIAG_LIST_INIT;
+    diag_add(&dl, DIAG_ERROR, "content/b.md", 3, 7, "second %s", "file");
+    diag_add(&other, DIAG_WARNING, "content/a.md", 10, 0, "no column");
+    diag_add(&other, DIAG_ERROR, "content/a.md", 2, 5, "first");
+    diag_add(&other, DIAG_ERROR, "site.yaml", 0, 0, "whole file");
+    diag_list_take(&dl, &other);
+    CHECK_INT(other.len, 0);
+    CHECK_INT(dl.len, 4);
+    CHECK_INT(dl.errors, 3);
+    CHECK_INT(dl.warnings, 1);
+    diag_list_sort(&dl);
+    buf_t b = BUF_INIT;
+    for (size_t i = 0; i < dl.len; i++) diag_format(&dl.items[i], &b);
+    CHECK_STR(b.ptr, "content/a.md:2:5: error: first\n"
+                     "content/a.md:10: warning: no column\n"
+                     "content/b.md:3:7: error: second file\n"
+                     "site.yaml: error: whole file\n");
+    buf_free(&b);
+    diag_list_free(&dl);
+}
+
+static void test_strmap(void)
+{
+    strmap *m = strmap_new();
+    char names[2000][16];
+    for (int i = 0; i < 2000; i++) {
+        snprintf(names[i], sizeof names[i], "/p/%d/", i);
+        CHECK(strmap_put(m, names[i], names[i]) == NULL || i < 0);
+    }
+    CHECK_INT(strmap_len(m), 2000);
+    int found = 0;
+    for (int i = 0; i < 2000; i++) found += strmap_get(m, names[i]) == names[i];
+    CHECK_INT(found, 2000);
+    CHECK(strmap_get(m, "/p/2000/") == NULL);
+    CHECK(strmap_put(m, "/p/7/", names[0]) == names[7]);
+    CHECK(strmap_get(m, "/p/7/") == names[0]);
+    CHECK_INT(strmap_len(m), 2000);
+    strmap_free(m);
+    strmap_free(NULL);
+    CHECK(hash_fnv1a("", 0) == 14695981039346656037ULL);
+    CHECK(hash_fnv1a("a", 1) == 0xaf63dc4c8601ec8cULL);
+}
+
+int main(void)
+{
+    test_utf8();
+    test_position();
+    test_buf();
+    test_diag();
+    test_strmap();
+    return harness_done();
+}
