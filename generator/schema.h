@@ -29,8 +29,9 @@
  * (YYYY-MM-DD or an RFC 3339 date-time, a real calendar date), bool, int, number,
  * list (items: a field spec), map (fields: specs; other keys allowed), and series (a map
  * from years 1900..2100 to numbers from 0 to 100, at least one entry).
- * A field spec may also say "required: true". Fields a kind does not declare are allowed:
- * they reach templates under page.params.
+ * A field spec may also say "required: true" and carry a "description" (ignored). Any other
+ * key in the declaration is a mistake and reported, as are specs without "type".
+ * Fields a kind does not declare are allowed: they reach templates under page.params.
  */
 typedef struct schema schema;
 
@@ -54,7 +55,12 @@ typedef void (*schema_markdown_fn)(void *ud, value *node);
  * Paths are dotted keys with [i] for list items (faq[2].a). A missing field is reported at
  * the position of the map that lacks it (line 1, col 1 for an empty front matter).
  * on_markdown (may be NULL) is called for each markdown node that passed its check.
- * Returns true when no error was added. */
+ * List indexes in paths count from 0. A missing nested field is named by its whole path
+ * ('missing required field "adoption.series" (kind "reference")'). An optional field left
+ * empty (null) counts as absent; a required one left empty is an error where it is written.
+ * A field that both the common fields and the kind declare is checked by the kind's spec.
+ * An unknown kind is reported at front's "kind" key (1:1 without one); the common fields are
+ * still checked. Returns true when no error was added. */
 bool schema_check(const schema *s, const char *kind, value *front, const char *file,
                   schema_markdown_fn on_markdown, void *ud, diag_list *dl);
 

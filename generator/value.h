@@ -49,10 +49,14 @@ typedef struct value_doc value_doc;
  * first_line is the file line on which text starts (1 for a whole file, 2 for front matter
  * after a "---" line), so node positions are file positions.
  * Errors (syntax, tabs, duplicate keys, more than one document, alias expansion past
- * max_nodes) are added to dl with file:line:col; then NULL is returned.
+ * max_nodes) are added to dl with file:line:col; then NULL is returned. Columns count bytes,
+ * as everywhere in diag.h. Parsing stops at the first error, except that every duplicate key
+ * is reported. A UTF-8 byte-order mark at the start is skipped; other encodings are errors.
  * An empty or comment-only text yields a document whose root is VAL_NULL.
  * Aliases are shared, not copied; max_nodes bounds the size of the tree as if every alias
- * were expanded (0 means the default of 100,000), so alias bombs are refused.
+ * were expanded (0 means the default of 100,000), so alias bombs are refused. The bound is
+ * checked at each alias ("YAML aliases expand to more than N nodes"); plain nodes cost no
+ * more than the text that writes them and are not limited by themselves.
  * Caller frees with value_doc_free(). */
 value_doc *value_parse_yaml(const char *text, size_t len, const char *file, int first_line,
                             size_t max_nodes, diag_list *dl);
