@@ -46,15 +46,15 @@ static void page_free(page *p)
     free(p->related);
     free(p->term);
     free(p->own_title);
-    for (size_t i = 0; i < p->naliases; i++) free(p->aliases[i]);
+    for (size_t i = 0; i < p->naliases; i++)
+        free(p->aliases[i]);
     free(p->aliases);
     free(p);
 }
 
 static void page_add_child(page *parent, page *child)
 {
-    xgrow(&parent->children, &parent->capchildren, parent->nchildren + 1,
-          sizeof *parent->children);
+    xgrow(&parent->children, &parent->capchildren, parent->nchildren + 1, sizeof *parent->children);
     parent->children[parent->nchildren++] = child;
 }
 
@@ -222,8 +222,10 @@ static void scan_files(site *s, const char *rel_dir, const char *prefix, bool te
             char *path = fs_join(s->root, rel);
             char *text = fs_read(path, MAX_FILE_BYTES, &len);
             free(path);
-            if (text) add_template(s, name, rel, text, len);
-            else diag_add(dl, DIAG_ERROR, rel, 0, 0, "cannot read: %s", strerror(errno));
+            if (text)
+                add_template(s, name, rel, text, len);
+            else
+                diag_add(dl, DIAG_ERROR, rel, 0, 0, "cannot read: %s", strerror(errno));
         } else if (e[i].type == FS_FILE) {
             add_asset(s, name, rel, NULL, 0);
         }
@@ -310,25 +312,24 @@ static bool page_read(loader *ld, page *p)
                            p->text[blank] == '\r' || p->text[blank] == '\n'))
         blank++;
     if (blank == len) {
-        diag_add(ld->dl, DIAG_ERROR, p->src, 1, 1,
-                 "file is empty (a page needs at least a title)");
+        diag_add(ld->dl, DIAG_ERROR, p->src, 1, 1, "file is empty (a page needs at least a title)");
         return false;
     }
     if (memchr(p->text, '\0', len)) {
         int line, col;
-        text_position(p->text, (size_t)((char *)memchr(p->text, '\0', len) - p->text), &line,
-                      &col);
+        text_position(p->text, (size_t)((char *)memchr(p->text, '\0', len) - p->text), &line, &col);
         diag_add(ld->dl, DIAG_ERROR, p->src, line, col, "NUL byte in a text file");
         return false;
     }
     fm_split sp;
     if (!fm_split_text(p->text, len, p->src, &sp, ld->dl)) return false;
     if (sp.has_front) {
-        p->doc = value_parse_yaml(p->text + sp.yaml_off, sp.yaml_len, p->src, sp.yaml_line, 0,
-                                  ld->dl);
+        p->doc =
+            value_parse_yaml(p->text + sp.yaml_off, sp.yaml_len, p->src, sp.yaml_line, 0, ld->dl);
         if (!p->doc) return false;
         p->front = value_doc_root(p->doc);
-        if (p->front->kind == VAL_NULL) p->front = NULL;
+        if (p->front->kind == VAL_NULL)
+            p->front = NULL;
         else if (p->front->kind != VAL_MAP) {
             diag_add(ld->dl, DIAG_ERROR, p->src, p->front->line, p->front->col,
                      "front matter must be a map of fields, got %s",
@@ -425,6 +426,54 @@ static page *section_new(loader *ld, const char *dir, page *parent)
     return sec;
 }
 
+/* Whether the content folder rel holds a Markdown file, at any depth. */
+static bool has_markdown(const char *root, const char *rel)
+{
+    char *path = xasprintf("%s/content/%s", root, rel);
+    fs_entry *e;
+    size_t n;
+    bool found = false;
+    if (fs_list(path, &e, &n) == 0) {
+        for (size_t i = 0; i < n && !found; i++) {
+            if (e[i].symlink) continue;
+            if (e[i].type == FS_FILE)
+                found = str_ends_with(e[i].name, ".md");
+            else if (e[i].type == FS_DIR) {
+                char *sub = fs_join(rel, e[i].name);
+                found = has_markdown(root, sub);
+                free(sub);
+            }
+        }
+        fs_entries_free(e, n);
+    }
+    free(path);
+    return found;
+}
+
+/* A folder without Markdown (images, downloads) is no section: its files are copied. */
+static void copy_folder(loader *ld, const char *rel)
+{
+    char *path = xasprintf("%s/content/%s", ld->s->root, rel);
+    fs_entry *e;
+    size_t n;
+    if (fs_list(path, &e, &n) == 0) {
+        for (size_t i = 0; i < n; i++) {
+            char *sub = fs_join(rel, e[i].name);
+            char *src = xasprintf("content/%s", sub);
+            if (e[i].symlink)
+                diag_add(ld->dl, DIAG_WARNING, src, 0, 0, "symbolic link not followed");
+            else if (e[i].type == FS_DIR)
+                copy_folder(ld, sub);
+            else if (e[i].type == FS_FILE)
+                add_asset(ld->s, sub, src, NULL, 0);
+            free(src);
+            free(sub);
+        }
+        fs_entries_free(e, n);
+    }
+    free(path);
+}
+
 static void walk_entry(loader *ld, const char *dir, const fs_entry *e, page *section)
 {
     char *rel = *dir ? fs_join(dir, e->name) : xstrdup(e->name);
@@ -433,7 +482,10 @@ static void walk_entry(loader *ld, const char *dir, const fs_entry *e, page *sec
         diag_add(ld->dl, DIAG_WARNING, src, 0, 0, "symbolic link not followed");
     } else if (e->type == FS_DIR) {
         char *index = xasprintf("%s/%s/index.md", ld->s->root, src);
-        if (fs_is_file(index)) walk_bundle(ld, dir, e->name, section);
+        if (fs_is_file(index))
+            walk_bundle(ld, dir, e->name, section);
+        else if (!has_markdown(ld->s->root, rel))
+            copy_folder(ld, rel);
         else {
             page *sub = section_new(ld, rel, section);
             page_add_child(section, sub);
@@ -458,8 +510,8 @@ static void walk_entry(loader *ld, const char *dir, const fs_entry *e, page *sec
 
 static void walk_dir(loader *ld, const char *dir, page *section)
 {
-    char *path = *dir ? xasprintf("%s/content/%s", ld->s->root, dir)
-                      : xasprintf("%s/content", ld->s->root);
+    char *path =
+        *dir ? xasprintf("%s/content/%s", ld->s->root, dir) : xasprintf("%s/content", ld->s->root);
     fs_entry *e;
     size_t n;
     if (fs_list(path, &e, &n) != 0) {
@@ -468,7 +520,8 @@ static void walk_dir(loader *ld, const char *dir, page *section)
         free(path);
         return;
     }
-    for (size_t i = 0; i < n; i++) walk_entry(ld, dir, &e[i], section);
+    for (size_t i = 0; i < n; i++)
+        walk_entry(ld, dir, &e[i], section);
     fs_entries_free(e, n);
     free(path);
 }
@@ -503,8 +556,8 @@ static void check_page(loader *ld, page *p)
     static value no_front = {.kind = VAL_NULL, .line = 1, .col = 1, .str = ""};
     void *ud[2] = {ld, p};
     if (p->doc) /* a plain Markdown file, with no front matter at all, needs none */
-        schema_check(s->schema, list ? "page" : p->kind, p->front ? p->front : &no_front,
-                     p->src, on_markdown, ud, ld->dl);
+        schema_check(s->schema, list ? "page" : p->kind, p->front ? p->front : &no_front, p->src,
+                     on_markdown, ud, ld->dl);
     p->title = value_get_str(p->front, "title");
     p->description = value_get_str(p->front, "description");
     p->date = value_get_str(p->front, "date");
@@ -546,9 +599,14 @@ static void assign_url(loader *ld, page *p)
         p->slug = xstrdup(slug);
     }
     switch (p->type) {
-    case PAGE_HOME: p->url = xstrdup("/"); break;
-    case PAGE_SECTION: p->url = xasprintf("/%s/", p->dir); break;
-    default: p->url = *p->dir ? xasprintf("/%s/%s/", p->dir, p->slug) : xasprintf("/%s/", p->slug);
+    case PAGE_HOME:
+        p->url = xstrdup("/");
+        break;
+    case PAGE_SECTION:
+        p->url = xasprintf("/%s/", p->dir);
+        break;
+    default:
+        p->url = *p->dir ? xasprintf("/%s/%s/", p->dir, p->slug) : xasprintf("/%s/", p->slug);
     }
 }
 
@@ -566,9 +624,11 @@ static void register_url(loader *ld, page *p)
     p->out = buf_detach(&out);
     page *other = strmap_get(ld->s->by_url, p->url);
     if (other) {
-        diag_add(ld->dl, DIAG_ERROR, p->src ? p->src : p->url, 0, 0,
-                 "URL %s is also the URL of %s", p->url, other->src ? other->src : "a page "
-                 "refpress makes");
+        diag_add(ld->dl, DIAG_ERROR, p->src ? p->src : p->url, 0, 0, "URL %s is also the URL of %s",
+                 p->url,
+                 other->src ? other->src
+                            : "a page "
+                              "refpress makes");
         p->broken = true;
         return;
     }
@@ -583,7 +643,8 @@ static void resolve_aliases(loader *ld, page *p)
     p->aliases = xcalloc(list->n, sizeof *p->aliases);
     for (size_t i = 0; i < list->n; i++) {
         const value *a = list->items[i];
-        char *url = a->str[0] == '/' ? xstrdup(a->str) : xasprintf("%s%s", p->parent ? p->parent->url : "/", a->str);
+        char *url = a->str[0] == '/' ? xstrdup(a->str)
+                                     : xasprintf("%s%s", p->parent ? p->parent->url : "/", a->str);
         const char *last = strrchr(url, '/');
         if (!strchr(last, '.') && url[strlen(url) - 1] != '/') {
             char *u = xasprintf("%s/", url);
@@ -648,8 +709,8 @@ static void link_sections(site *s)
 /* ------------------------------------------------------------------ taxonomies */
 
 typedef struct taxonomy_def {
-    const char *field;  /* front matter list */
-    const char *name;   /* URL segment and taxonomy name */
+    const char *field; /* front matter list */
+    const char *name;  /* URL segment and taxonomy name */
     const char *title;
 } taxonomy_def;
 
@@ -664,8 +725,7 @@ static void add_term(loader *ld, page *tax, strmap *terms, page *p, const value 
     slug_path(v->str, v->len, &slug);
     if (slug.len == 0) {
         diag_add(ld->dl, DIAG_ERROR, p->src, v->line, v->col,
-                 "%s: \"%s\" has no letters or digits to make a URL from", tax->taxonomy,
-                 v->str);
+                 "%s: \"%s\" has no letters or digits to make a URL from", tax->taxonomy, v->str);
         buf_free(&slug);
         return;
     }
@@ -715,8 +775,8 @@ static void build_taxonomies(loader *ld)
         size_t n = s->npages;
         for (size_t i = 0; i < n; i++) {
             page *p = s->pages[i];
-            const value *list = p->type == PAGE_REGULAR ? value_get(p->front, taxonomies[t].field)
-                                                        : NULL;
+            const value *list =
+                p->type == PAGE_REGULAR ? value_get(p->front, taxonomies[t].field) : NULL;
             if (!list || list->kind != VAL_LIST) continue;
             for (size_t k = 0; k < list->n; k++)
                 if (value_is_scalar(list->items[k]) && list->items[k]->kind != VAL_NULL)
@@ -747,8 +807,8 @@ static void resolve_related(loader *ld, strmap *by_slug, page *p)
         if (!target || target->type != PAGE_REGULAR) target = strmap_get(by_slug, v->str);
         if (target == (page *)by_slug) {
             diag_add(ld->dl, DIAG_ERROR, p->src, v->line, v->col,
-                     "related[%zu]: slug \"%s\" names more than one page; write section/slug",
-                     i, v->str);
+                     "related[%zu]: slug \"%s\" names more than one page; write section/slug", i,
+                     v->str);
         } else if (!target) {
             diag_add(ld->dl, DIAG_ERROR, p->src, v->line, v->col,
                      "related[%zu]: no page with slug \"%s\"", i, v->str);
@@ -802,7 +862,8 @@ static void name_untitled(site *s)
     for (size_t i = 0; i < s->npages; i++) {
         page *p = s->pages[i];
         if (p->title) continue;
-        if (p->type == PAGE_HOME) p->title = s->title;
+        if (p->type == PAGE_HOME)
+            p->title = s->title;
         else {
             p->own_title = title_from_name(p->slug);
             p->title = p->own_title;
@@ -865,8 +926,8 @@ static void fingerprint_assets(site *s, diag_list *dl)
             a->fingerprinted = xasprintf("%.*s.%010llx%s", (int)(dot - a->rel), a->rel,
                                          (unsigned long long)(h & 0xffffffffffULL), dot);
         else
-            a->fingerprinted = xasprintf("%s.%010llx", a->rel,
-                                         (unsigned long long)(h & 0xffffffffffULL));
+            a->fingerprinted =
+                xasprintf("%s.%010llx", a->rel, (unsigned long long)(h & 0xffffffffffULL));
     }
 }
 
@@ -910,7 +971,8 @@ site *site_load(const site_options *opt, diag_list *dl)
         assign_url(&ld, s->pages[i]);
         if (!s->pages[i]->broken) register_url(&ld, s->pages[i]);
     }
-    for (size_t i = 0; i < s->npages; i++) resolve_aliases(&ld, s->pages[i]);
+    for (size_t i = 0; i < s->npages; i++)
+        resolve_aliases(&ld, s->pages[i]);
     link_sections(s);
     build_taxonomies(&ld);
     link_related(&ld);
@@ -923,7 +985,8 @@ site *site_load(const site_options *opt, diag_list *dl)
 void site_free(site *s)
 {
     if (!s) return;
-    for (size_t i = 0; i < s->npages; i++) page_free(s->pages[i]);
+    for (size_t i = 0; i < s->npages; i++)
+        page_free(s->pages[i]);
     free(s->pages);
     for (size_t i = 0; i < s->ntemplates; i++) {
         free(s->templates[i].name);
