@@ -151,7 +151,7 @@ static bool load_config(site *s, const site_options *opt, diag_list *dl)
     if (cs && s->config) schema_check(cs, "site", s->config, "site.yaml", NULL, NULL, dl);
     schema_free(cs);
     free(theme_file);
-    if (dl->errors) return false;
+    if (!s->schema) return false;
 
     s->title = value_get_str(s->config, "title");
     if (!s->title) s->title = "Untitled site";
@@ -162,6 +162,7 @@ static bool load_config(site *s, const site_options *opt, diag_list *dl)
                         opt->base_url ? NULL : value_get(s->config, "base_url"), dl))
         return false;
     set_base_url(s, base);
+    if (dl->errors) return false;
     const value *unsafe = config_get(s, "markdown", "unsafe");
     s->unsafe_markdown = unsafe && unsafe->kind == VAL_BOOL && unsafe->b;
     const value *mem = config_get(s, "limits", "template_memory_mb");
@@ -624,11 +625,10 @@ static void register_url(loader *ld, page *p)
     p->out = buf_detach(&out);
     page *other = strmap_get(ld->s->by_url, p->url);
     if (other) {
-        diag_add(ld->dl, DIAG_ERROR, p->src ? p->src : p->url, 0, 0, "URL %s is also the URL of %s",
-                 p->url,
-                 other->src ? other->src
-                            : "a page "
-                              "refpress makes");
+        const value_entry *se = value_get_entry(p->front, "slug");
+        diag_add(ld->dl, DIAG_ERROR, p->src ? p->src : p->url, se ? se->val->line : 1,
+                 se ? se->val->col : 1, "URL %s is also the URL of %s", p->url,
+                 other->src ? other->src : "a page refpress makes");
         p->broken = true;
         return;
     }
