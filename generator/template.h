@@ -35,7 +35,12 @@ typedef struct tpl_limits {
  * reseeded before every render), utf8, os.date/os.time (UTC, "now" from limits), and the
  * helpers safe(s) and partial(name[, params]). No io, os.execute, require, load, dofile,
  * debug, pcall, print. Shared library tables are frozen so one render cannot change another.
- * lookup/ud resolve template names. Caller frees with tpl_engine_free(). Never NULL. */
+ * lookup/ud resolve template names. Caller frees with tpl_engine_free(). Never NULL.
+ * (Also: math.randomseed is left out, so a template cannot seed from the clock;
+ * setmetatable refuses metatables with __gc, whose finalizers would run with the
+ * instruction limit off; getmetatable("") and getmetatable of frozen tables give "locked";
+ * partial and layout names may not be absolute or contain ".." segments. Only a real
+ * out-of-memory outside any render can reach Lua's panic, which prints and aborts.) */
 tpl_engine *tpl_engine_new(tpl_lookup_fn lookup, void *ud, const tpl_limits *limits);
 void tpl_engine_free(tpl_engine *e);
 
@@ -55,18 +60,48 @@ bool tpl_exists(tpl_engine *e, const char *name);
  * ("content/tech/python.md"). On success the output is appended to out and true returned;
  * otherwise one error is added to dl, e.g.
  *   templates/guide.html:23: error: attempt to index a nil value (field 'author') while rendering content/tech/python.md
- * and false returned. The stack is left as it was. */
+ * and false returned. The stack is left as it was.
+ *
+ * Details (additions to the above):
+ * - ctx is given a metatable that chains it to the sandbox globals (kept for later
+ *   renders); a ctx that already has another metatable (say a frozen one) is shallow-copied
+ *   instead. Each template run gets a fresh global table in front of ctx, so globals a
+ *   template assigns are its own: its layouts and partials do not see them.
+ * - Layouts run after the template, with `content` (a safe string of its output); a layout
+ *   asked for inside a partial applies to that partial's output. At most 16 layouts chain,
+ *   partials nest at most 32 deep.
+ * - Blocks: per render, the first template to define a name wins; its text is written
+ *   where each {% block %} of that name stands, except in templates that asked for a
+ *   layout (there the layout places it).
+ * - pairs() visits keys in sorted order (numbers, then strings, then booleans), so output
+ *   never depends on Lua's hash seed; next() is not available.
+ * - Compile errors (an unclosed tag, a Lua syntax error) name the template, line and, for
+ *   tags, column, without " while rendering …": they are the same for every page. A
+ *   template is compiled once per engine, failed or not, so every page using a broken
+ *   template gets the same diagnostic. A missing top-level template is reported as
+ *   {what, 0, 0, "no template named NAME"}.
+ * - Memory errors give "template exceeded its memory limit (64 MiB)"; instruction-limit
+ *   errors "template exceeded its instruction limit (200000000 instructions; an endless
+ *   loop?)"; both at the template line that was running (line 0 when none is known yet).
+ * - On failure out is left as it was. A render may not start inside another render (a
+ *   helper calling tpl_render gets an "internal error" diagnostic). */
 bool tpl_render(tpl_engine *e, const char *name, int ctx, const char *what, buf_t *out,
                 diag_list *dl);
 
 /* Pushes s[0..n) as a safe string: {{ }} writes it without escaping. */
 void tpl_push_safe(lua_State *L, const char *s, size_t n);
-/* If the value at idx is a safe string, returns its text (length in *n); otherwise NULL. */
+/* If the value at idx is a safe string, returns its text (length in *n, which may be NULL);
+ * otherwise NULL. The text is borrowed: valid while the safe string is alive (say, while it
+ * stays at idx). */
 const char *tpl_to_safe(lua_State *L, int idx, size_t *n);
 
 /* Replaces the table at idx (and, recursively, every table it holds) with a read-only proxy:
  * reads, #, ipairs and pairs work; any write raises "attempt to modify read-only data".
- * Safe strings are left as they are. */
+ * Safe strings are left as they are.
+ * (Iterative, so long chains of tables cannot exhaust the C stack; a table reached twice in
+ * one call gets one proxy, cycles included; tables already frozen are left as they are.
+ * The tables behind the proxies keep their proxies in place of their table values; other
+ * references to them stay writable from C. Table keys are not frozen.) */
 void tpl_freeze(lua_State *L, int idx);
 
 #endif

@@ -1,0 +1,563 @@
+/* test_template.c — the template runtime: the sandbox refuses every escape it is asked for,
+ * limits stop runaway templates with errors naming the line, the engine stays usable after
+ * errors, and the C API (safe strings, freezing, globals, caching) behaves as documented. */
+#include <lauxlib.h>
+#include <lua.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "harness.h"
+#include "template.h"
+#include "util.h"
+
+#define MAX_TEMPLATES 64
+
+typedef struct store {
+    char *names[MAX_TEMPLATES], *paths[MAX_TEMPLATES], *texts[MAX_TEMPLATES];
+    int n;
+    int lookups; /* how often lookup was called */
+} store;
+
+static void store_add(store *s, const char *name, const char *text)
+{
+    if (s->n == MAX_TEMPLATES) abort();
+    s->names[s->n] = xstrdup(name);
+    s->paths[s->n] = xasprintf("templates/%s", name);
+    s->texts[s->n] = xstrdup(text);
+    s->n++;
+}
+
+static void store_free(store *s)
+{
+    for (int i = 0; i < s->n; i++) {
+        free(s->names[i]);
+        free(s->paths[i]);
+        free(s->texts[i]);
+    }
+    s->n = 0;
+}
+
+static bool lookup(void *ud, const char *name, tpl_source *out)
+{
+    store *s = ud;
+    s->lookups++;
+    for (int i = s->n - 1; i >= 0; i--) {
+        if (strcmp(s->names[i], name) != 0) continue;
+        *out = (tpl_source){s->texts[i], strlen(s->texts[i]), s->paths[i]};
+        return true;
+    }
+    return false;
+}
+
+/* Pushes {page = frozen {title = "T <&>", tags = {"a", "b"}}}. */
+static void push_ctx(lua_State *L)
+{
+    lua_newtable(L);
+    lua_newtable(L);
+    lua_pushstring(L, "T <&>");
+    lua_setfield(L, -2, "title");
+    lua_newtable(L);
+    lua_pushstring(L, "a");
+    lua_rawseti(L, -2, 1);
+    lua_pushstring(L, "b");
+    lua_rawseti(L, -2, 2);
+    lua_setfield(L, -2, "tags");
+    tpl_freeze(L, -1);
+    lua_setfield(L, -2, "page");
+}
+
+/* Renders template name with the standard context; returns the output, or the formatted
+ * diagnostics of a failure. Caller frees. Checks that the stack is left as it was. */
+static char *render_name(tpl_engine *e, const char *name)
+{
+    lua_State *L = tpl_engine_state(e);
+    buf_t out = BUF_INIT;
+    diag_list dl = DIAG_LIST_INIT;
+    int top = lua_gettop(L);
+    push_ctx(L);
+    bool ok = tpl_render(e, name, -1, "content/a.md", &out, &dl);
+    lua_pop(L, 1);
+    CHECK_INT(lua_gettop(L), top);
+    CHECK(lua_gethook(L) == NULL);
+    if (!ok) {
+        buf_clear(&out);
+        CHECK_INT(dl.len, 1);
+        for (size_t i = 0; i < dl.len; i++) diag_format(&dl.items[i], &out);
+        if (out.len) out.ptr[--out.len] = '\0'; /* the newline */
+    }
+    diag_list_free(&dl);
+    return buf_detach(&out);
+}
+
+/* Adds text as a fresh template t<N>.html and renders it. */
+static char *render(tpl_engine *e, store *s, const char *text)
+{
+    char name[32];
+    snprintf(name, sizeof name, "t%d.html", s->n);
+    store_add(s, name, text);
+    return render_name(e, name);
+}
+
+static void expect(tpl_engine *e, store *s, const char *text, const char *want, int line)
+{
+    char *got = render(e, s, text);
+    if (strcmp(got, want) == 0) h_passed++;
+    else {
+        h_failed++;
+        fprintf(stderr, "test_template.c:%d: rendering %s\n  got  %s\n  want %s\n", line, text,
+                got, want);
+    }
+    free(got);
+}
+#define EXPECT(text, want) expect(e, &s, text, want, __LINE__)
+
+/* The error of rendering text, which becomes template t<N>.html, at line ln. */
+static char *err_at(const store *s, int ln, const char *msg)
+{
+    return xasprintf("templates/t%d.html:%d: error: %s while rendering content/a.md", s->n, ln,
+                     msg);
+}
+#define EXPECT_ERR(text, ln, msg)                                                              \
+    do {                                                                                       \
+        char *w_ = err_at(&s, ln, msg);                                                        \
+        expect(e, &s, text, w_, __LINE__);                                                     \
+        free(w_);                                                                              \
+    } while (0)
+
+static tpl_engine *new_engine(store *s, size_t memory, unsigned long instructions,
+                              long long now)
+{
+    tpl_limits limits = {memory, instructions, now};
+    return tpl_engine_new(lookup, s, &limits);
+}
+
+/* ----------------------------------------------------------------------------- escapes */
+
+static void test_missing_globals(void)
+{
+    store s = {0};
+    tpl_engine *e = new_engine(&s, 0, 0, 0);
+    static const char *const absent[] = {
+        "io", "require", "package", "load", "loadstring", "dofile", "loadfile", "debug",
+        "collectgarbage", "print", "pcall", "xpcall", "coroutine", "rawset", "_G", "warn",
+        "os.execute", "os.getenv", "os.remove", "os.exit", "os.rename", "os.tmpname",
+        "os.clock", "os.setlocale", "string.dump", "math.randomseed", "(\"\").dump"};
+    for (size_t i = 0; i < sizeof absent / sizeof absent[0]; i++) {
+        char *text = xasprintf("[{{ type(%s) }}]", absent[i]);
+        EXPECT(text, "[nil]");
+        free(text);
+    }
+    /* … and using them is a clear error at the template line */
+    EXPECT_ERR("{% io.open('/etc/passwd') %}", 1, "attempt to index a nil value (global 'io')");
+    EXPECT_ERR("\n{% os.execute('true') %}", 2, "attempt to call a nil value (field 'execute')");
+    EXPECT_ERR("{% require('os') %}", 1, "attempt to call a nil value (global 'require')");
+    EXPECT_ERR("{% load('return 1')() %}", 1, "attempt to call a nil value (global 'load')");
+    EXPECT_ERR("{% dofile('/etc/passwd') %}", 1, "attempt to call a nil value (global 'dofile')");
+    EXPECT_ERR("{% debug.getinfo(1) %}", 1, "attempt to index a nil value (global 'debug')");
+    EXPECT_ERR("{% string.dump(function() end) %}", 1,
+               "attempt to call a nil value (field 'dump')");
+    EXPECT_ERR("{% collectgarbage('stop') %}", 1,
+               "attempt to call a nil value (global 'collectgarbage')");
+    EXPECT_ERR("{% rawset(page, 'title', 'x') %}", 1,
+               "attempt to call a nil value (global 'rawset')");
+    /* what is there works */
+    EXPECT("{{ os.time() }} {{ string.format('%05.1f', 3.14159) }} {{ utf8.char(233) }} "
+           "{{ math.floor(2.7) }} {{ table.concat({1, 2}, '+') }} {{ select('#', 1, 2) }} "
+           "{{ tonumber('0x10') }} {{ rawequal(page, page) }} {{ rawlen({1}) }}",
+           "0 003.1 \xc3\xa9 2 1+2 2 16 true 1");
+    tpl_engine_free(e);
+    store_free(&s);
+}
+
+static void test_string_metatable(void)
+{
+    store s = {0};
+    tpl_engine *e = new_engine(&s, 0, 0, 0);
+    EXPECT("{{ getmetatable('') }}", "locked");
+    EXPECT("[{{ getmetatable('').__index }}]", "[]");
+    EXPECT("{{ ('x'):rep(3) }} {{ ('abc'):upper() }} {{ #('abc') }}", "xxx ABC 3");
+    /* the methods strings reach are the frozen sandbox copy */
+    EXPECT_ERR("{% ('').upper = nil %}", 1, "attempt to index a string value (constant '')");
+    EXPECT_ERR("{% string.upper = function() return 'pwned' end %}", 1,
+               "attempt to modify read-only data");
+    EXPECT("{{ ('a'):upper() }}", "A");
+    tpl_engine_free(e);
+    store_free(&s);
+}
+
+static void test_read_only(void)
+{
+    store s = {0};
+    tpl_engine *e = new_engine(&s, 0, 0, 0);
+    static const char *const writes[] = {
+        "page.title = 'x'", "page.new = 1", "page.tags[1] = 'z'", "page.tags[3] = 'c'",
+        "table.insert(page.tags, 'c')", "table.remove(page.tags)",
+        "table.sort(page.tags, function(a, b) return a > b end)",
+        "string.upper = nil", "string.x = 1", "table.insert = nil", "math.pi = 3",
+        "utf8.char = nil", "os.time = nil", "os.date = nil"};
+    for (size_t i = 0; i < sizeof writes / sizeof writes[0]; i++) {
+        char *text = xasprintf("{%% %s %%}", writes[i]);
+        EXPECT_ERR(text, 1, "attempt to modify read-only data");
+        free(text);
+    }
+    /* metatables of frozen tables cannot be read or replaced */
+    EXPECT("{{ getmetatable(page) }} {{ getmetatable(string) }} {{ getmetatable(_ENV) }}",
+           "locked locked locked");
+    EXPECT_ERR("{% setmetatable(page, nil) %}", 1, "cannot change a protected metatable");
+    EXPECT_ERR("{% setmetatable(string, {}) %}", 1, "cannot change a protected metatable");
+    EXPECT_ERR("{% setmetatable(_ENV, {}) %}", 1, "cannot change a protected metatable");
+    /* the raw tables behind the proxies are out of reach */
+    EXPECT("[{{ rawget(page, 'title') }}] {{ rawlen(page.tags) }}", "[] 0");
+    EXPECT("{% local f, t = pairs(page) %}{{ rawequal(t, page) }}", "true");
+    /* pairs visits keys sorted, through the proxy; next (raw order) is not there */
+    EXPECT("{% for k, v in pairs(page) do %}{{ k }};{% end %}", "tags;title;");
+    EXPECT("{% for k, v in pairs({b=1, a=2, [3]=0, [1]=0, c=3, [true]=1}) do %}{{ k }}{% end %}",
+           "13abctrue");
+    EXPECT_ERR("{{ next({}) }}", 1, "attempt to call a nil value (global 'next')");
+    /* nothing changed for the next render */
+    EXPECT("{{ page.title }} {{ #page.tags }} {{ math.pi > 3.14 }} {{ string.upper('a') }}",
+           "T &lt;&amp;&gt; 2 true A");
+    /* globals set by one render do not leak into the next */
+    EXPECT("{% leak = 1 %}{{ leak }}", "1");
+    EXPECT("[{{ leak }}]", "[]");
+    tpl_engine_free(e);
+    store_free(&s);
+}
+
+/* ----------------------------------------------------------------------------- limits */
+
+static void test_instruction_limit(void)
+{
+    store s = {0};
+    tpl_engine *e = new_engine(&s, 0, 100000, 0);
+    const char *msg = "template exceeded its instruction limit (100000 instructions; "
+                      "an endless loop?)";
+    EXPECT_ERR("a\nb\n{% while true do end %}", 3, msg);
+    EXPECT_ERR("{% local function f() return f() end %}\n{{ f() }}", 1, msg);
+    EXPECT_ERR("{% for i = 1, math.huge do\n local x = i * 2\nend %}", 2, msg);
+    /* no pcall to swallow it, and __close handlers cannot outlive it */
+    EXPECT_ERR("{% pcall(function() while true do end end) %}", 1,
+               "attempt to call a nil value (global 'pcall')");
+    EXPECT_ERR("{% do local x <close> = setmetatable({}, {__close = function()\n"
+               "  while true do end end})\n while true do end end %}", 2, msg);
+    /* no finalizers: they would run with the hook off */
+    EXPECT_ERR("{% setmetatable({}, {__gc = function() while true do end end}) %}", 1,
+               "templates may not set a '__gc' metamethod");
+    /* the engine is still usable, and the budget is per render */
+    EXPECT("{% for i = 1, 5000 do end %}ok", "ok");
+    EXPECT("{% for i = 1, 5000 do end %}ok", "ok");
+    tpl_engine_free(e);
+    store_free(&s);
+
+    tpl_engine *d = new_engine(&s, 0, 0, 0); /* the default: 200 million */
+    store_add(&s, "loop.html", "{% for i = 1, 1e6 do end %}done");
+    char *got = render_name(d, "loop.html");
+    CHECK_STR(got, "done");
+    free(got);
+    tpl_engine_free(d);
+    store_free(&s);
+}
+
+static void test_memory_limit(void)
+{
+    store s = {0};
+    tpl_engine *e = new_engine(&s, 4u << 20, 0, 0);
+    const char *msg = "template exceeded its memory limit (4 MiB)";
+    EXPECT_ERR("a\n{% local s = string.rep('x', 8 * 1024 * 1024) %}", 2, msg);
+    EXPECT_ERR("{% local s = 'x' %}\n{% while true do s = s .. s end %}", 2, msg);
+    EXPECT_ERR("{% local t = {}\n for i = 1, 1e9 do t[i] = i end %}", 2, msg);
+    EXPECT_ERR("{% local t = {}\n for i = 1, 1e9 do t[#t + 1] = {i} end %}", 2, msg);
+    EXPECT_ERR("{% for i = 1, 1e9 do %}xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\n{% end %}", 1, msg);
+    EXPECT_ERR("{% local s = ('x'):rep(1000):rep(5000) %}", 1, msg);
+    EXPECT_ERR("{% local t = {} for i = 1, 1e9 do t[i] = tostring(i) end %}", 1, msg);
+    /* a render after it gets its full allowance again */
+    EXPECT("{% local s = string.rep('x', 1536 * 1024) %}{{ #s }}", "1572864");
+    EXPECT("{% local s = string.rep('x', 1536 * 1024) %}{{ #s }}", "1572864");
+    tpl_engine_free(e);
+    store_free(&s);
+
+    tpl_engine *odd = new_engine(&s, 3000 * 1024 + 1, 0, 0);
+    store_add(&s, "big.html", "{% local s = string.rep('x', 1e8) %}");
+    char *got = render_name(odd, "big.html");
+    CHECK_STR(got, "templates/big.html:1: error: template exceeded its memory limit "
+                   "(3072001 bytes) while rendering content/a.md");
+    free(got);
+    tpl_engine_free(odd);
+    store_free(&s);
+}
+
+/* ----------------------------------------------------------------------------- errors */
+
+static void test_errors(void)
+{
+    store s = {0};
+    tpl_engine *e = new_engine(&s, 0, 0, 0);
+    char *want;
+    store_add(&s, "partials/self.html", "{{ partial('self') }}");
+    store_add(&s, "partials/ping.html", "\n{{ partial('pong') }}");
+    store_add(&s, "partials/pong.html", "{{ partial('ping') }}");
+    store_add(&s, "partials/fail.html", "one\ntwo\n{{ page.x.y }}");
+    char *got = render(e, &s, "{{ partial('self') }}");
+    CHECK_STR(got, "templates/partials/self.html:1: error: partials nested deeper than 32: "
+                   "partials/self.html → partials/self.html → partials/self.html → … "
+                   "while rendering content/a.md");
+    free(got);
+    got = render(e, &s, "{{ partial('ping') }}");
+    CHECK_STR(got, "templates/partials/pong.html:1: error: partials nested deeper than 32: "
+                   "partials/ping.html → partials/pong.html → partials/ping.html → … "
+                   "while rendering content/a.md");
+    free(got);
+    got = render(e, &s, "x\n{{ partial('fail') }}");
+    CHECK_STR(got, "templates/partials/fail.html:3: error: attempt to index a nil value "
+                   "(field 'x') while rendering content/a.md");
+    free(got);
+    EXPECT_ERR("a\n\n\n{{ page.author.name }}", 4,
+               "attempt to index a nil value (field 'author')");
+    EXPECT_ERR("{% error('x', 0) %}", 1, "x");
+    EXPECT_ERR("\n{% error(42) %}", 2, "42");
+    EXPECT_ERR("{% error(safe('<b>')) %}", 1, "<b>");
+    EXPECT_ERR("{% error() %}", 1, "error object is a nil value");
+    EXPECT_ERR("{% local function f() error('deep', 2) end %}\n\n{% f() %}", 3, "deep");
+    EXPECT_ERR("{% __R.esc = nil %}", 1, "attempt to modify read-only data");
+    /* found after the template ran: no line */
+    got = render(e, &s, "{% __b[1] = {} %}");
+    want = xasprintf("templates/t%d.html: error: template output holds a table value while "
+                     "rendering content/a.md", s.n - 1);
+    CHECK_STR(got, want);
+    free(got);
+    free(want);
+    EXPECT_ERR("{{ partial() }}", 1, "bad argument #1 to 'partial' (string expected, got no "
+                                     "value)");
+    EXPECT_ERR("{{ partial('a', 1) }}", 1, "bad argument #2 to 'partial' (table expected, got "
+                                           "number)");
+    EXPECT_ERR("{{ partial('/etc/passwd') }}", 1, "bad template name '/etc/passwd'");
+    EXPECT_ERR("{{ partial('a/../../x') }}", 1, "bad template name 'a/../../x'");
+    EXPECT_ERR("{{ safe({}) }}", 1, "bad argument #1 to 'safe' (string expected, got table)");
+    EXPECT_ERR("{{ safe('a') .. {} }}", 1, "attempt to concatenate a table value");
+    EXPECT_ERR("{{ os.date('%Ez') }}", 1, "bad argument #1 to 'date' (invalid conversion "
+                                          "specifier '%Ez')");
+    EXPECT_ERR("{{ os.date('%') }}", 1, "bad argument #1 to 'date' (invalid conversion "
+                                        "specifier '%')");
+    EXPECT_ERR("{{ os.time({year = 2000}) }}", 1, "field 'month' missing in date table");
+    /* after all that, rendering still works */
+    EXPECT("{{ page.title }}", "T &lt;&amp;&gt;");
+    tpl_engine_free(e);
+    store_free(&s);
+}
+
+static void test_error_files(void)
+{
+    store s = {0};
+    tpl_engine *e = new_engine(&s, 0, 0, 0);
+    /* a long path (Lua shortens chunk names past 60 characters) is reported in full */
+    const char *name = "a/very/long/path/that/goes/on/and/on/past/sixty/characters/p.html";
+    store_add(&s, name, "x\n{{ nil .. 1 }}");
+    char *got = render_name(e, name);
+    char *want = xasprintf("templates/%s:2: error: attempt to concatenate a nil value while "
+                           "rendering content/a.md", name);
+    CHECK_STR(got, want);
+    free(got);
+    free(want);
+
+    /* a missing top-level template, and no "what" */
+    buf_t out = BUF_INIT;
+    diag_list dl = DIAG_LIST_INIT;
+    lua_State *L = tpl_engine_state(e);
+    push_ctx(L);
+    CHECK(!tpl_render(e, "nope.html", -1, "content/b.md", &out, &dl));
+    store_add(&s, "bad.html", "\n{{ x.y }}");
+    CHECK(!tpl_render(e, "bad.html", -1, NULL, &out, &dl));
+    lua_pop(L, 1);
+    CHECK_INT(dl.len, 2);
+    if (dl.len == 2) {
+        CHECK_STR(dl.items[0].file, "content/b.md");
+        CHECK_INT(dl.items[0].line, 0);
+        CHECK_STR(dl.items[0].message, "no template named nope.html");
+        CHECK_STR(dl.items[1].file, "templates/bad.html");
+        CHECK_INT(dl.items[1].line, 2);
+        CHECK_INT(dl.items[1].col, 0);
+        CHECK_STR(dl.items[1].message, "attempt to index a nil value (global 'x')");
+    }
+    CHECK_INT(out.len, 0);
+    buf_free(&out);
+    diag_list_free(&dl);
+    tpl_engine_free(e);
+    store_free(&s);
+}
+
+/* A template that fails to compile is compiled once; every render reports the error. */
+static void test_compile_errors(void)
+{
+    store s = {0};
+    tpl_engine *e = new_engine(&s, 0, 0, 0);
+    store_add(&s, "bad.html", "a\n{% if x then %}\n");
+    store_add(&s, "open.html", "a\n  {{ x");
+    for (int i = 0; i < 3; i++) {
+        char *got = render_name(e, "bad.html");
+        CHECK_STR(got, "templates/bad.html:3: error: 'end' expected (to close 'if' at line 2) "
+                       "near <eof>");
+        free(got);
+        got = render_name(e, "open.html");
+        CHECK_STR(got, "templates/open.html:2:3: error: unclosed '{{' (expected '}}')");
+        free(got);
+    }
+    int lookups = s.lookups; /* looked up (and compiled) on first use only */
+    char *again = render_name(e, "bad.html");
+    free(again);
+    CHECK_INT(s.lookups, lookups);
+    store_add(&s, "good.html", "{{ 1 + 1 }}");
+    for (int i = 0; i < 5; i++) {
+        char *got = render_name(e, "good.html");
+        CHECK_STR(got, "2");
+        free(got);
+        if (i == 0) lookups = s.lookups;
+    }
+    CHECK_INT(s.lookups, lookups);
+    CHECK(tpl_exists(e, "good.html"));
+    CHECK(!tpl_exists(e, "missing.html"));
+    tpl_engine_free(e);
+    store_free(&s);
+}
+
+/* ----------------------------------------------------------------------------- determinism */
+
+static void test_determinism(void)
+{
+    store s = {0};
+    tpl_engine *e = new_engine(&s, 0, 0, 1700000000);
+    EXPECT("{{ os.date('%Y-%m-%d %H:%M:%S') }} {{ os.date('!%c') }} {{ os.time() }}",
+           "2023-11-14 22:13:20 Tue Nov 14 22:13:20 2023 1700000000");
+    EXPECT("{{ os.date('%d.%m.%Y %j %a %A %b %B %p %y %%', 951782400) }}",
+           "29.02.2000 060 Tue Tuesday Feb February AM 00 %");
+    EXPECT("{{ os.date('*t').hour }} {{ os.date('*t').isdst }} {{ os.date('*t').yday }}",
+           "22 false 318");
+    EXPECT("{{ os.time({year = 1970, month = 1, day = 1, hour = 0}) }} "
+           "{{ os.time({year = 2024, month = 2, day = 30, hour = 0}) }} "
+           "{{ os.time({year = 1969, month = 12, day = 31, hour = 23, min = 59, sec = 59}) }}",
+           "0 1709251200 -1");
+    store_add(&s, "rand.html", "{{ math.random(1, 1000000) }} {{ math.random() < 1 }}");
+    char *a = render_name(e, "rand.html"), *b = render_name(e, "rand.html");
+    CHECK_STR(a, b);
+    free(a);
+    free(b);
+    tpl_engine_free(e);
+
+    tpl_engine *epoch = new_engine(&s, 0, 0, 0);
+    char *c = render_name(epoch, "rand.html");
+    store_add(&s, "date.html", "{{ os.date('%Y-%m-%d') }}");
+    char *d = render_name(epoch, "date.html");
+    CHECK_STR(d, "1970-01-01");
+    free(d);
+    tpl_engine_free(epoch);
+    /* and the same in a fresh engine */
+    tpl_engine *again = new_engine(&s, 0, 0, 0);
+    d = render_name(again, "rand.html");
+    CHECK_STR(c, d);
+    free(c);
+    free(d);
+    tpl_engine_free(again);
+    store_free(&s);
+}
+
+/* ----------------------------------------------------------------------------- C API */
+
+static int helper_render(lua_State *L);
+static tpl_engine *helper_engine;
+
+static void test_api(void)
+{
+    store s = {0};
+    tpl_engine *e = new_engine(&s, 0, 0, 0);
+    lua_State *L = tpl_engine_state(e);
+    int top = lua_gettop(L);
+
+    tpl_push_safe(L, "<b>\0x", 5);
+    size_t n = 0;
+    const char *p = tpl_to_safe(L, -1, &n);
+    CHECK(p != NULL && n == 5 && memcmp(p, "<b>\0x", 5) == 0);
+    lua_pushstring(L, "<b>");
+    CHECK(tpl_to_safe(L, -1, &n) == NULL);
+    lua_pushinteger(L, 1);
+    CHECK(tpl_to_safe(L, -1, NULL) == NULL);
+    lua_pop(L, 3);
+    CHECK_INT(lua_gettop(L), top);
+
+    /* freezing: cycles, shared tables, safe strings inside, long chains */
+    lua_newtable(L);                 /* stack: t */
+    lua_pushvalue(L, -1);
+    lua_setfield(L, -2, "self");
+    lua_newtable(L);
+    lua_pushvalue(L, -1);
+    lua_setfield(L, -3, "a");
+    lua_setfield(L, -2, "b");        /* t.a == t.b */
+    tpl_push_safe(L, "<i>", 3);
+    lua_setfield(L, -2, "html");
+    lua_newtable(L);                 /* a chain of 200000 nested tables */
+    for (int i = 0; i < 200000; i++) {
+        lua_newtable(L);
+        lua_insert(L, -2);
+        lua_setfield(L, -2, "next");
+    }
+    lua_setfield(L, -2, "chain");
+    tpl_freeze(L, -1);
+    tpl_freeze(L, -1);               /* freezing twice is harmless */
+    tpl_engine_set_global(e, "data");
+    CHECK_INT(lua_gettop(L), top);
+    EXPECT("{{ rawequal(data.self, data) }} {{ rawequal(data.a, data.b) }} {{ data.html }} "
+           "{{ data.self.self.html }}", "true true <i> <i>");
+    EXPECT_ERR("{% data.self.x = 1 %}", 1, "attempt to modify read-only data");
+    EXPECT_ERR("{% data.chain.next.next.next.x = 1 %}", 1, "attempt to modify read-only data");
+    EXPECT("{% local n, t = 0, data.chain while t.next do n = n + 1 t = t.next end %}{{ n }}",
+           "200000");
+
+    /* a context with a metatable of its own (here: frozen) still works */
+    buf_t out = BUF_INIT;
+    diag_list dl = DIAG_LIST_INIT;
+    store_add(&s, "ctx.html", "{{ page.title }} {{ data.html }} {{ type(os) }}");
+    push_ctx(L);
+    tpl_freeze(L, -1);
+    CHECK(tpl_render(e, "ctx.html", -1, "x", &out, &dl));
+    CHECK(tpl_render(e, "ctx.html", lua_gettop(L), "x", &out, &dl));
+    lua_pop(L, 1);
+    CHECK_STR(buf_cstr(&out), "T &lt;&amp;&gt; <i> tableT &lt;&amp;&gt; <i> table");
+    CHECK_INT(dl.len, 0);
+
+    /* a render cannot start inside another one */
+    helper_engine = e;
+    lua_pushcfunction(L, helper_render);
+    tpl_engine_set_global(e, "nested");
+    EXPECT("{{ nested() }}", "refused");
+    buf_free(&out);
+    diag_list_free(&dl);
+    tpl_engine_free(e);
+    tpl_engine_free(NULL);
+    store_free(&s);
+}
+
+static int helper_render(lua_State *L)
+{
+    buf_t out = BUF_INIT;
+    diag_list dl = DIAG_LIST_INIT;
+    lua_newtable(L);
+    bool ok = tpl_render(helper_engine, "ctx.html", -1, "inner", &out, &dl);
+    lua_pushstring(L, !ok && dl.len == 1 && strstr(dl.items[0].message, "inside another")
+                          ? "refused" : "ran");
+    buf_free(&out);
+    diag_list_free(&dl);
+    return 1;
+}
+
+int main(void)
+{
+    test_missing_globals();
+    test_string_metatable();
+    test_read_only();
+    test_instruction_limit();
+    test_memory_limit();
+    test_errors();
+    test_error_files();
+    test_compile_errors();
+    test_determinism();
+    test_api();
+    return harness_done();
+}
