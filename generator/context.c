@@ -512,7 +512,7 @@ static char **json_keys(lua_State *L, int idx, size_t *count)
             add_key(L, &keys, &n, &cap);
         }
     }
-    qsort(keys, n, sizeof *keys, key_cmp);
+    xsort(keys, n, sizeof *keys, key_cmp);
     *count = n;
     return keys;
 }

@@ -571,7 +571,7 @@ static void report_unknown_kind(const schema *s, check_ctx *c, const value *fron
         const char **names = xmalloc(s->nkinds * sizeof *names);
         for (size_t i = 0; i < s->nkinds; i++)
             names[i] = s->kinds[i].name;
-        qsort(names, s->nkinds, sizeof *names, cmp_str);
+        xsort(names, s->nkinds, sizeof *names, cmp_str);
         buf_puts(&c->msg, " (known kinds: ");
         for (size_t i = 0; i < s->nkinds; i++)
             buf_printf(&c->msg, "%s%s", i ? ", " : "", names[i]);

@@ -270,7 +270,7 @@ static void load_layers(site *s, diag_list *dl)
     scan_files(s, "templates", "", true, dl);
     scan_files(s, theme_templates, "", true, dl);
     embed_each("templates/", add_embedded, &(embed_ctx){s, strlen("templates/"), true});
-    qsort(s->templates, s->ntemplates, sizeof *s->templates, template_cmp);
+    xsort(s->templates, s->ntemplates, sizeof *s->templates, template_cmp);
     scan_files(s, "assets", "", false, dl);
     scan_files(s, theme_static, "", false, dl);
     embed_each("themes/default/static/", add_embedded,
@@ -694,7 +694,7 @@ static void link_sections(site *s)
     for (size_t i = 0; i < s->npages; i++) {
         page *sec = s->pages[i];
         if (sec->type != PAGE_SECTION && sec->type != PAGE_HOME) continue;
-        qsort(sec->children, sec->nchildren, sizeof *sec->children, page_order);
+        xsort(sec->children, sec->nchildren, sizeof *sec->children, page_order);
         page *prev = NULL;
         for (size_t k = 0; k < sec->nchildren; k++) {
             page *c = sec->children[k];
@@ -783,9 +783,9 @@ static void build_taxonomies(loader *ld)
                     add_term(ld, tax, terms, p, list->items[k]);
         }
         strmap_free(terms);
-        qsort(tax->children, tax->nchildren, sizeof *tax->children, term_order);
+        xsort(tax->children, tax->nchildren, sizeof *tax->children, term_order);
         for (size_t k = 0; k < tax->nchildren; k++)
-            qsort(tax->children[k]->children, tax->children[k]->nchildren, sizeof(page *),
+            xsort(tax->children[k]->children, tax->children[k]->nchildren, sizeof(page *),
                   page_order);
     }
 }
@@ -908,7 +908,7 @@ static int asset_cmp(const void *a, const void *b)
 /* Sorts the assets and names each one's fingerprinted copy after a hash of its bytes. */
 static void fingerprint_assets(site *s, diag_list *dl)
 {
-    qsort(s->assets, s->nassets, sizeof *s->assets, asset_cmp);
+    xsort(s->assets, s->nassets, sizeof *s->assets, asset_cmp);
     for (size_t i = 0; i < s->nassets; i++) {
         site_asset *a = &s->assets[i];
         strmap_put(s->asset_by_rel, a->rel, (void *)(uintptr_t)(i + 1));
@@ -1015,6 +1015,7 @@ void site_free(site *s)
 const site_template *site_find_template(const site *s, const char *name)
 {
     site_template key = {.name = (char *)name};
+    if (!s->ntemplates) return NULL;
     return bsearch(&key, s->templates, s->ntemplates, sizeof *s->templates, template_cmp);
 }
 

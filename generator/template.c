@@ -399,7 +399,7 @@ static int sb_pairs(lua_State *L)
         } else if (type == LUA_TBOOLEAN) *k = (sort_key){2, lua_toboolean(L, -1), NULL, 0, i};
         lua_pop(L, 1);
     }
-    qsort(keys, (size_t)n, sizeof *keys, sort_key_cmp);
+    xsort(keys, (size_t)n, sizeof *keys, sort_key_cmp);
     lua_createtable(L, (int)n, 0); /* stack: … raw-keys keys sorted */
     for (lua_Integer i = 1; i <= n; i++) {
         lua_rawgeti(L, raw, keys[i - 1].pos);

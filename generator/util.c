@@ -70,6 +70,11 @@ void xgrow(void *items_ptr, size_t *cap, size_t need, size_t elem_size)
     *cap = c;
 }
 
+void xsort(void *base, size_t n, size_t size, int (*cmp)(const void *, const void *))
+{
+    if (n > 1) qsort(base, n, size, cmp);
+}
+
 bool str_starts_with(const char *s, const char *prefix)
 {
     return strncmp(s, prefix, strlen(prefix)) == 0;

@@ -18,6 +18,9 @@ char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Grows *items (of *cap elements of elem_size bytes) so that it holds at least need elements. */
 void xgrow(void *items_ptr, size_t *cap, size_t need, size_t elem_size);
 
+/* qsort that accepts an empty or NULL array (qsort itself must not be given NULL). */
+void xsort(void *base, size_t n, size_t size, int (*cmp)(const void *, const void *));
+
 bool str_starts_with(const char *s, const char *prefix);
 bool str_ends_with(const char *s, const char *suffix);
 
