@@ -47,6 +47,26 @@ void md_render(const char *text, size_t len, int first_line, int first_col,
                const md_options *opt, md_result *out);
 void md_result_free(md_result *r);
 
+/* Details of md_render, as implemented:
+ * - Heading ids follow GitHub: slug_heading_id() of the heading's text (text and code spans;
+ *   emphasis and links flattened; no image alt text, no raw HTML tags; a line break inside a
+ *   setext heading counts as nothing), made unique with a slug_set in document order. A heading
+ *   whose text has no letter or digit gets id "" and no id attribute, but stays in the toc and
+ *   still counts as a duplicate ("## !!!" after "#" becomes "-1", as on GitHub). toc text is
+ *   that text on one line, trimmed.
+ * - links are in source order (cmark moves footnote definitions to the end; we do not). An
+ *   image inside a link gives two entries. Footnote references are not links. www. autolinks
+ *   get "http://" and e-mail autolinks "mailto:"; cmark-gfm's autolink extension keeps entities
+ *   such as "&amp;" verbatim in the URL. Positions come from aligning the parse tree with the
+ *   source (cmark-gfm 0.29's own inline positions are wrong on lazy and indented continuation
+ *   lines, after multi-line code spans and escaped table pipes, and missing for autolinks); in
+ *   the rare block where that fails (footnote definitions nested in quoted lists), cmark's own
+ *   position or the block's start is used.
+ * - words counts whitespace-separated words of text (not image alt text), code spans and code
+ *   blocks; emphasis does not split a word, block boundaries and line breaks do.
+ * - Several threads may call md_render at once: parsing is serialised inside (cmark-gfm 0.29
+ *   edits global tables while it parses), rendering runs in parallel. Link with pthreads. */
+
 /* Reading time at 220 words a minute, at least 1 for a non-empty text. */
 int md_reading_minutes(size_t words);
 
