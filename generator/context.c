@@ -341,7 +341,7 @@ static int helper_markdown(lua_State *L)
     const site *s = site_of(L);
     size_t n;
     const char *text = check_text(L, 1, &n);
-    md_options o = {s->unsafe_markdown, false};
+    md_options o = {s->unsafe_markdown, false, s->base_path};
     md_result r;
     md_render(text, n, 1, 1, &o, &r);
     tpl_push_safe(L, r.html, r.html_len);

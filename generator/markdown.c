@@ -1185,10 +1185,34 @@ static void ctx_free(mdctx *c)
     free(c->s.lines);
 }
 
+/* Puts base_path in front of every root-relative link and image URL ("/x/", not "//host"). */
+static void prefix_root_links(cmark_node *doc, const char *base_path)
+{
+    size_t n = base_path ? strlen(base_path) : 0;
+    while (n > 0 && base_path[n - 1] == '/') n--;
+    if (n == 0) return;
+    buf_t url = BUF_INIT;
+    cmark_iter *it = cmark_iter_new(doc);
+    cmark_event_type ev;
+    while ((ev = cmark_iter_next(it)) != CMARK_EVENT_DONE) {
+        cmark_node *node = cmark_iter_get_node(it);
+        cmark_node_type t = cmark_node_get_type(node);
+        if (ev != CMARK_EVENT_ENTER || (t != CMARK_NODE_LINK && t != CMARK_NODE_IMAGE)) continue;
+        const char *dest = cmark_node_get_url(node);
+        if (!dest || dest[0] != '/' || dest[1] == '/') continue;
+        buf_clear(&url);
+        buf_put(&url, base_path, n);
+        buf_puts(&url, dest);
+        cmark_node_set_url(node, url.ptr);
+    }
+    cmark_iter_free(it);
+    buf_free(&url);
+}
+
 void md_render(const char *text, size_t len, int first_line, int first_col, const md_options *opt,
                md_result *out)
 {
-    static const md_options defaults = {false, false};
+    static const md_options defaults = {false, false, NULL};
     mdctx c;
     memset(out, 0, sizeof *out);
     memset(&c, 0, sizeof c);
@@ -1207,6 +1231,7 @@ void md_render(const char *text, size_t len, int first_line, int first_col, cons
     out->nlinks = c.nlinks;
     out->words = c.words;
     if (opt->heading_ids) headings_finish(&c, out);
+    prefix_root_links(doc, opt->base_path);
     int ropt = opt->unsafe ? CMARK_OPT_UNSAFE : CMARK_OPT_DEFAULT;
     char *html = cmark_render_html(doc, ropt, cmark_parser_get_syntax_extensions(parser));
     out->html_len = strlen(html);

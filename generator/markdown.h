@@ -34,6 +34,10 @@ typedef struct md_result {
 typedef struct md_options {
     bool unsafe;         /* let raw HTML through (site.yaml markdown.unsafe); off by default */
     bool heading_ids;    /* add id="…" to headings and fill toc */
+    const char *base_path; /* put in front of root-relative link and image URLs, so that
+                            * "/tech/go/" becomes "/docs/tech/go/" on a site served under
+                            * /docs/; NULL or "/" changes nothing. md_result.links keep the
+                            * URLs as written. */
 } md_options;
 
 /* Calls cmark_gfm_core_extensions_ensure_registered(); call once before any thread renders. */

@@ -960,7 +960,7 @@ site *site_load(const site_options *opt, diag_list *dl)
     }
     if (!load_config(s, opt, dl)) return s;
     load_layers(s, dl);
-    loader ld = {s, opt, dl, {s->unsafe_markdown, true}};
+    loader ld = {s, opt, dl, {s->unsafe_markdown, true, s->base_path}};
     s->home = section_new(&ld, "", NULL);
     walk_dir(&ld, "", s->home);
     for (size_t i = 0; i < s->npages; i++)

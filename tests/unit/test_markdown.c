@@ -14,7 +14,7 @@ static md_result R;
 
 static void render_at(const char *md, int line, int col, bool ids, bool unsafe)
 {
-    md_options o = {unsafe, ids};
+    md_options o = {unsafe, ids, NULL};
     md_result_free(&R);
     md_render(md, strlen(md), line, col, &o, &R);
 }
@@ -318,6 +318,25 @@ static void test_positions_kinds(void)
     CHECK_STR(pos_of("/c", 0), "2:3");
 }
 
+/* ---- Base path ---------------------------------------------------------------------------- */
+
+static void test_base_path(void)
+{
+    md_options o = {false, false, "/docs/"};
+    md_result_free(&R);
+    const char *md = "[a](/tech/go/#x) [b](//cdn.example/x) [c](../rel/) ![i](/img/a.png) "
+                     "[d](https://example.org/) [e](#top)";
+    md_render(md, strlen(md), 1, 1, &o, &R);
+    CHECK_STR(R.html, "<p><a href=\"/docs/tech/go/#x\">a</a> <a href=\"//cdn.example/x\">b</a> "
+                      "<a href=\"../rel/\">c</a> <img src=\"/docs/img/a.png\" alt=\"i\" /> "
+                      "<a href=\"https://example.org/\">d</a> <a href=\"#top\">e</a></p>\n");
+    CHECK_STR(R.links[0].dest, "/tech/go/#x"); /* as written, for source positions */
+    md_options root = {false, false, "/"};
+    md_result_free(&R);
+    md_render(md, strlen(md), 1, 1, &root, &R);
+    CHECK(strstr(R.html, "href=\"/tech/go/#x\"") != NULL);
+}
+
 /* ---- Words -------------------------------------------------------------------------------- */
 
 static void test_words(void)
@@ -413,7 +432,7 @@ static void test_pathological(void)
 static void test_odd_bytes(void)
 {
     static const char nul[] = "a\0b [x](/x)\0\n\0[y](/y)";
-    md_options o = {false, true};
+    md_options o = {false, true, NULL};
     md_result_free(&R);
     md_render(nul, sizeof nul - 1, 1, 1, &o, &R);
     CHECK(strstr(R.html, "a\xEF\xBF\xBD"
@@ -441,7 +460,7 @@ static char *thread_want;
 static void *thread_main(void *arg)
 {
     long *bad = arg;
-    md_options o = {false, true};
+    md_options o = {false, true, NULL};
     for (int i = 0; i < 40; i++) {
         md_result r;
         md_render(thread_md, strlen(thread_md), 1, 1, &o, &r);
@@ -483,6 +502,7 @@ int main(void)
     test_positions_tables_headings();
     test_positions_kinds();
     test_words();
+    test_base_path();
     test_pathological();
     test_odd_bytes();
     test_threads();
