@@ -10,6 +10,7 @@
 #include "context.h"
 #include "fsutil.h"
 #include "output.h"
+#include "publish.h"
 #include "site.h"
 #include "util.h"
 
@@ -104,6 +105,25 @@ static void write_redirect(const site *s, output *out, const page *p, const char
     buf_free(&url);
 }
 
+/* sitemap.xml, feed.xml and robots.txt, unless the site ships its own. */
+static void write_publishing(const site *s, output *out, diag_list *dl)
+{
+    static const struct {
+        const char *rel;
+        void (*write)(const site *, buf_t *);
+    } files[] = {{"sitemap.xml", publish_sitemap},
+                 {"feed.xml", publish_feed},
+                 {"robots.txt", publish_robots}};
+    buf_t b = BUF_INIT;
+    for (size_t i = 0; i < sizeof files / sizeof *files; i++) {
+        if (site_find_asset(s, files[i].rel)) continue;
+        buf_clear(&b);
+        files[i].write(s, &b);
+        output_write(out, files[i].rel, b.ptr, b.len, dl);
+    }
+    buf_free(&b);
+}
+
 static void write_assets(const site *s, output *out, build_stats *st, diag_list *dl)
 {
     for (size_t i = 0; i < s->nassets; i++) {
@@ -143,6 +163,7 @@ build_status build_run(const build_options *opt, build_stats *st, diag_list *dl)
     for (size_t i = 0; i < s->npages; i++)
         for (size_t k = 0; k < s->pages[i]->naliases; k++, st->redirects++)
             write_redirect(s, out, s->pages[i], s->pages[i]->aliases[k], dl);
+    write_publishing(s, out, dl);
     write_assets(s, out, st, dl);
     site_free(s);
     diag_list_sort(dl);

@@ -45,7 +45,7 @@ typedef struct chart_series {
  *   - peak = the largest value (the latest year among equal values);
  *   - if latest < peak - 2 and the peak is not the first point: "declining since <peak year>";
  *   - else d = latest - first: d > 2 gives "+<d> since <first year>", d < -2 gives
- *     "\u2212<|d|> since <first year>" (U+2212 MINUS SIGN), anything else "stable".
+ *     "−<|d|> since <first year>" (U+2212 MINUS SIGN), anything else "stable".
  * "first" and "latest" are the first and last present points, not the ends of the span.
  * Values are rounded to one decimal before comparing, and d is printed with at most one
  * decimal and no trailing ".0": "+12 since 2020", "+2.5 since 2021", "−4 since 2018". */

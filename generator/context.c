@@ -9,6 +9,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "json.h"
+#include "jsonld.h"
 #include "markdown.h"
 #include "slug.h"
 #include "util.h"
@@ -16,6 +18,7 @@
 /* Registry keys (their addresses are the keys). */
 static const char SITE_KEY = 's'; /* the site model, as light userdata, for C helpers */
 static const char PAGES_KEY = 'p'; /* array: page index + 1 -> frozen page table */
+static const char PAGE_KEY = 'c';  /* the page being rendered, as light userdata */
 
 static const site *site_of(lua_State *L)
 {
@@ -221,6 +224,9 @@ static void link_page(lua_State *L, const site *s, const page *p, int pages)
     lua_setfield(L, -2, "parent");
     set_page_list(L, pages, "related", p->related, p->nrelated);
     set_page_list(L, pages, "pages", p->children, p->nchildren);
+    const page *trail[66];
+    size_t n = jsonld_trail(s, p, trail, sizeof trail / sizeof *trail);
+    set_page_list(L, pages, "breadcrumbs", (page *const *)trail, n);
     lua_pop(L, 1);
 }
 
@@ -432,6 +438,21 @@ static int helper_slugify(lua_State *L)
     return 1;
 }
 
+/* jsonld() — the structured data of the page being rendered: a <script> element. */
+static int helper_jsonld(lua_State *L)
+{
+    const site *s = site_of(L);
+    lua_rawgetp(L, LUA_REGISTRYINDEX, &PAGE_KEY);
+    const page *p = lua_touserdata(L, -1);
+    lua_pop(L, 1);
+    if (!p) return luaL_error(L, "jsonld: no page is being rendered");
+    buf_t b = BUF_INIT;
+    jsonld_page(s, p, &b);
+    tpl_push_safe(L, b.ptr, b.len);
+    buf_free(&b);
+    return 1;
+}
+
 /* json(value) — JSON text, safe to put inside <script>, as a safe string. */
 static int helper_json(lua_State *L)
 {
@@ -448,27 +469,6 @@ static int helper_json(lua_State *L)
 }
 
 /* ------------------------------------------------------------------ JSON */
-
-static void json_string(buf_t *out, const char *s, size_t n)
-{
-    buf_putc(out, '"');
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (c == '"' || c == '\\') {
-            buf_putc(out, '\\');
-            buf_putc(out, (char)c);
-        } else if (c == '\n') buf_puts(out, "\\n");
-        else if (c == '\r') buf_puts(out, "\\r");
-        else if (c == '\t') buf_puts(out, "\\t");
-        else if (c < 0x20 || c == '<' || c == '>' || c == '&') buf_printf(out, "\\u%04x", c);
-        else if (c == 0xE2 && i + 2 < n && (unsigned char)s[i + 1] == 0x80 &&
-                 ((unsigned char)s[i + 2] == 0xA8 || (unsigned char)s[i + 2] == 0xA9)) {
-            buf_printf(out, "\\u%04x", (unsigned char)s[i + 2] == 0xA8 ? 0x2028 : 0x2029);
-            i += 2;
-        } else buf_putc(out, (char)c);
-    }
-    buf_putc(out, '"');
-}
 
 static int key_cmp(const void *a, const void *b)
 {
@@ -540,7 +540,7 @@ static bool json_table(lua_State *L, int idx, buf_t *out, int depth, const char 
     for (size_t i = 0; i < n; i++) {
         if (ok) {
             if (i) buf_putc(out, ',');
-            json_string(out, keys[i], strlen(keys[i]));
+            json_put_string(out, keys[i], strlen(keys[i]));
             buf_putc(out, ':');
             lua_getfield(L, idx, keys[i]);
             ok = json_value(L, -1, out, depth + 1, err);
@@ -563,7 +563,7 @@ static bool json_value(lua_State *L, int idx, buf_t *out, int depth, const char 
         return false;
     }
     if ((s = tpl_to_safe(L, idx, &n))) {
-        json_string(out, s, n);
+        json_put_string(out, s, n);
         return true;
     }
     switch (lua_type(L, idx)) {
@@ -583,7 +583,7 @@ static bool json_value(lua_State *L, int idx, buf_t *out, int depth, const char 
         return true;
     case LUA_TSTRING:
         s = lua_tolstring(L, idx, &n);
-        json_string(out, s, n);
+        json_put_string(out, s, n);
         return true;
     case LUA_TTABLE: return json_table(L, idx, out, depth, err);
     default: *err = "functions and other such values have no JSON form"; return false;
@@ -615,6 +615,7 @@ tpl_engine *context_engine_new(const site *s)
     static const luaL_Reg helpers[] = {
         {"url", helper_url},         {"asset", helper_asset}, {"markdown", helper_markdown},
         {"date", helper_date},       {"slugify", helper_slugify}, {"json", helper_json},
+        {"jsonld", helper_jsonld},
         {NULL, NULL}};
     for (const luaL_Reg *h = helpers; h->name; h++) {
         lua_pushcfunction(L, h->func);
@@ -657,7 +658,11 @@ bool context_render_page(tpl_engine *e, const site *s, const page *p, buf_t *out
     lua_setmetatable(L, -2);                            /* stack: ctx view */
     lua_setfield(L, -2, "page");                        /* stack: ctx */
     const char *what = p->src ? p->src : p->url;
+    lua_pushlightuserdata(L, (void *)p);
+    lua_rawsetp(L, LUA_REGISTRYINDEX, &PAGE_KEY);
     bool ok = tpl_render(e, context_template_for(s, p), lua_gettop(L), what, out, dl);
+    lua_pushnil(L);
+    lua_rawsetp(L, LUA_REGISTRYINDEX, &PAGE_KEY);
     lua_settop(L, top);
     return ok;
 }

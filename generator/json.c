@@ -1,0 +1,30 @@
+/* json.c — JSON string literals safe inside <script>. */
+#include "json.h"
+
+#include <string.h>
+
+void json_put_string(buf_t *out, const char *s, size_t n)
+{
+    buf_putc(out, '"');
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c == '"' || c == '\\') {
+            buf_putc(out, '\\');
+            buf_putc(out, (char)c);
+        } else if (c == '\n') buf_puts(out, "\\n");
+        else if (c == '\r') buf_puts(out, "\\r");
+        else if (c == '\t') buf_puts(out, "\\t");
+        else if (c < 0x20 || c == '<' || c == '>' || c == '&') buf_printf(out, "\\u%04x", c);
+        else if (c == 0xE2 && i + 2 < n && (unsigned char)s[i + 1] == 0x80 &&
+                 ((unsigned char)s[i + 2] == 0xA8 || (unsigned char)s[i + 2] == 0xA9)) {
+            buf_puts(out, (unsigned char)s[i + 2] == 0xA8 ? "\\u2028" : "\\u2029");
+            i += 2;
+        } else buf_putc(out, (char)c);
+    }
+    buf_putc(out, '"');
+}
+
+void json_put_cstr(buf_t *out, const char *s)
+{
+    json_put_string(out, s ? s : "", s ? strlen(s) : 0);
+}
