@@ -4,6 +4,7 @@
 #include "buf.h"
 #include "diag.h"
 #include "harness.h"
+#include "json.h"
 #include "strmap.h"
 #include "util.h"
 
@@ -99,8 +100,21 @@ static void test_strmap(void)
     CHECK(hash_fnv1a("a", 1) == 0xaf63dc4c8601ec8cULL);
 }
 
+static void test_json(void)
+{
+    buf_t b = BUF_INIT;
+    json_put_cstr(&b, "</script><!-- \"q\" \\ \n\t\x01 a&b \xe2\x80\xa8\xe2\x80\xa9 \xc3\xa9");
+    CHECK_STR(b.ptr, "\"\\u003c/script\\u003e\\u003c!-- \\\"q\\\" \\\\ \\n\\t\\u0001 a\\u0026b "
+                     "\\u2028\\u2029 \xc3\xa9\"");
+    buf_clear(&b);
+    json_put_cstr(&b, NULL);
+    CHECK_STR(b.ptr, "\"\"");
+    buf_free(&b);
+}
+
 int main(void)
 {
+    test_json();
     test_utf8();
     test_position();
     test_buf();
