@@ -19,7 +19,7 @@
 #define ST_GRID "stroke:var(--chart-grid,#d8dee4)"
 #define ST_AXIS "stroke:var(--chart-text,currentColor)"
 #define ST_LINE "fill:none;stroke:var(--chart-line,#1f4fd1)"
-#define ST_AREA "fill:var(--chart-area,rgba(31,79,209,0.12))"
+#define ST_AREA "fill:var(--chart-area,rgba(31,79,209,.12))"
 #define ST_POINT "fill:var(--chart-line,#1f4fd1)"
 #define ST_CURRENT "fill:var(--chart-current,#c2410c)"
 #define ST_BAR "fill:var(--chart-line,#1f4fd1)"
@@ -32,20 +32,23 @@ static const char *const series_dash[CHART_SERIES_MAX] = {
     NULL, "8 4", "2 4", "12 4 2 4", "4 4", "1 3",
 };
 
-/* The big charts share one 640x300 frame; the spark is 120x32. */
-enum { W = 640, H = 300, SPARK_W = 120, SPARK_H = 32, LABEL_GAP = 48 };
+/* The big charts share one 640x300 frame; the line charts are drawn a second time in a
+ * 360-wide frame for phones (the stylesheet shows one of the two), so that their 12-unit
+ * text stays about 12 px on a 390 px screen. The spark is 120x32. */
+enum { W = 640, W_NARROW = 360, H = 300, SPARK_W = 120, SPARK_H = 32, LABEL_GAP = 48 };
 
 /* A series cleaned up: values in tenths (0..1000) indexed by year, and the span shown. */
 typedef struct norm {
-    int count;        /* present points */
-    int y0, y1;       /* span shown; meaningful when count > 0 */
-    int first, last;  /* years of the first and last present points */
+    int count;       /* present points */
+    int y0, y1;      /* span shown; meaningful when count > 0 */
+    int first, last; /* years of the first and last present points */
     bool has[NYEARS];
     int val[NYEARS];
 } norm;
 
 /* Where a chart draws: x of the span's first and last year, y of 100 and of 0. */
 typedef struct plot {
+    int width;
     double left, right, top, bottom;
     double grid_left, grid_right;
     int y0, y1;
@@ -96,7 +99,8 @@ static const char *id_of(const char *id)
     return id && *id ? id : "chart";
 }
 
-/* Appends s escaped, cut to at most max code points with "…" when longer. */
+/* Appends s escaped, cut to at most max code points with "…" when longer (spaces before the
+ * "…" dropped). */
 static void put_esc_short(buf_t *o, const char *s, int max)
 {
     size_t len = strlen(s), cut = len;
@@ -106,7 +110,12 @@ static void put_esc_short(buf_t *o, const char *s, int max)
         if (cps == max - 1 && cut == len) cut = i;
         cps++;
     }
-    if (cps <= max) cut = len;
+    if (cps <= max) {
+        cut = len;
+    } else {
+        while (cut > 0 && s[cut - 1] == ' ')
+            cut--;
+    }
     buf_put_html_escaped(o, s, cut);
     if (cut < len) buf_puts(o, ELLIPSIS);
 }
@@ -129,8 +138,7 @@ static void norm_build(const chart_series *s, norm *nm)
     if (!s || !s->points) return;
     for (size_t i = 0; i < s->n; i++) {
         const chart_point *p = &s->points[i];
-        if (p->year < CHART_YEAR_MIN || p->year > CHART_YEAR_MAX || !isfinite(p->value))
-            continue;
+        if (p->year < CHART_YEAR_MIN || p->year > CHART_YEAR_MAX || !isfinite(p->value)) continue;
         nm->has[p->year - CHART_YEAR_MIN] = true;
         nm->val[p->year - CHART_YEAR_MIN] = tenths_of(p->value);
     }
@@ -151,7 +159,8 @@ static void norm_build(const chart_series *s, norm *nm)
 /* The last year of the run of consecutive present years that starts at year. */
 static int run_end(const norm *nm, int year)
 {
-    while (year < nm->y1 && norm_has(nm, year + 1)) year++;
+    while (year < nm->y1 && norm_has(nm, year + 1))
+        year++;
     return year;
 }
 
@@ -200,8 +209,10 @@ void chart_trend(const chart_series *s, buf_t *out)
 /* "2018–2026", or "2026" for a one-year span. */
 static void put_span(buf_t *o, int y0, int y1)
 {
-    if (y0 == y1) buf_printf(o, "%d", y0);
-    else buf_printf(o, "%d" EN_DASH "%d", y0, y1);
+    if (y0 == y1)
+        buf_printf(o, "%d", y0);
+    else
+        buf_printf(o, "%d" EN_DASH "%d", y0, y1);
 }
 
 /* "86/100 in 2026" for the latest present point. */
@@ -221,7 +232,8 @@ static void put_gaps(buf_t *o, const norm *nm)
     for (int y = nm->y0; y <= nm->y1; y++) {
         if (norm_has(nm, y)) continue;
         int e = y;
-        while (e < nm->y1 && !norm_has(nm, e + 1)) e++;
+        while (e < nm->y1 && !norm_has(nm, e + 1))
+            e++;
         buf_puts(o, first ? "" : ", ");
         put_span(o, y, e);
         first = false;
@@ -243,10 +255,23 @@ static double plot_y(const plot *p, int tenths)
     return p->bottom - (p->bottom - p->top) * tenths / 1000.0;
 }
 
-static plot plot_main(int y0, int y1)
+static plot plot_main(int y0, int y1, int width)
 {
-    plot p = {60, 612, 36, 252, 44, 628, y0, y1};
+    double left = width < W ? 48 : 60;
+    plot p = {width, left, width - 28, 36, 252, left - 16, width - 12, y0, y1};
     return p;
+}
+
+/* The class and id of the wide or the narrow drawing of a chart. */
+static const char *variant_class(bool narrow)
+{
+    return narrow ? "chart-svg chart-narrow" : "chart-svg chart-wide";
+}
+
+static void variant_id(buf_t *b, const char *id, bool narrow)
+{
+    buf_puts(b, id);
+    if (narrow) buf_puts(b, "-n");
 }
 
 /* Opens <svg> (with width and height only when sized) with role="img", and writes its
@@ -282,7 +307,8 @@ static int label_step(const plot *p)
 {
     int years = p->y1 - p->y0;
     int k = 1;
-    while (years > 0 && k < years && k * (p->right - p->left) < (double)LABEL_GAP * years) k++;
+    while (years > 0 && k < years && k * (p->right - p->left) < (double)LABEL_GAP * years)
+        k++;
     return k;
 }
 
@@ -306,7 +332,8 @@ static void put_hline(buf_t *o, const plot *p, double y, const char *attrs)
 static void put_axes(buf_t *o, const plot *p)
 {
     buf_puts(o, "<g class=\"chart-grid\" style=\"" ST_GRID "\" stroke-width=\"1\">\n");
-    for (int v = 25; v <= 100; v += 25) put_hline(o, p, plot_y(p, v * 10), "");
+    for (int v = 25; v <= 100; v += 25)
+        put_hline(o, p, plot_y(p, v * 10), "");
     buf_puts(o, "</g>\n");
     put_hline(o, p, p->bottom, " class=\"chart-axis\" style=\"" ST_AXIS "\" stroke-width=\"1\"");
     buf_puts(o, "<g class=\"chart-label\" style=\"" ST_TEXT "\" font-size=\"12\">\n");
@@ -439,8 +466,10 @@ static void adoption_desc(buf_t *d, const norm *nm, const char *name)
 {
     buf_puts(d, name);
     buf_puts(d, ", on a scale of 0 to 100, ");
-    if (nm->y0 == nm->y1) buf_printf(d, "in %d.", nm->y0);
-    else buf_printf(d, "from %d to %d.", nm->y0, nm->y1);
+    if (nm->y0 == nm->y1)
+        buf_printf(d, "in %d.", nm->y0);
+    else
+        buf_printf(d, "from %d to %d.", nm->y0, nm->y1);
     if (nm->count == 1) {
         buf_puts(d, " One value: ");
         put_value_in(d, nm, nm->last);
@@ -470,16 +499,15 @@ static void put_current_label(buf_t *o, const norm *nm, const plot *p)
     double half = (double)text.len * 7.5 / 2; /* ASCII only; ~7.5 units a glyph at 13 */
     const char *anchor = "middle";
     double tx = x;
-    if (x + half > W - 4) {
+    if (x + half > p->width - 4) {
         anchor = "end";
-        tx = x + 4 > W - 4 ? W - 4 : x + 4;
+        tx = x + 4 > p->width - 4 ? p->width - 4 : x + 4;
     } else if (x - half < 4) {
         anchor = "start";
         tx = x - 4 < 4 ? 4 : x - 4;
     }
     int latest = norm_val(nm, nm->last);
-    bool below = norm_has(nm, nm->last - 1) && norm_val(nm, nm->last - 1) > latest &&
-                 latest >= 150;
+    bool below = norm_has(nm, nm->last - 1) && norm_val(nm, nm->last - 1) > latest && latest >= 150;
     buf_puts(o, "<text class=\"chart-label chart-current-label\" style=\"" ST_TEXT "\" x=\"");
     put_coord(o, tx);
     buf_puts(o, "\" y=\"");
@@ -491,10 +519,13 @@ static void put_current_label(buf_t *o, const norm *nm, const plot *p)
 }
 
 static void adoption_svg(buf_t *o, const norm *nm, const char *id, const char *title,
-                         const char *desc)
+                         const char *desc, bool narrow)
 {
-    plot p = plot_main(nm->y0, nm->y1);
-    put_svg_open(o, "chart-svg", W, H, false, id, title, desc);
+    plot p = plot_main(nm->y0, nm->y1, narrow ? W_NARROW : W);
+    buf_t vid = BUF_INIT;
+    variant_id(&vid, id, narrow);
+    put_svg_open(o, variant_class(narrow), p.width, H, false, buf_cstr(&vid), title, desc);
+    buf_free(&vid);
     put_axes(o, &p);
     put_areas(o, nm, &p);
     put_lines(o, nm, &p,
@@ -537,14 +568,17 @@ void chart_adoption(const chart_series *s, const char *title, const char *id, bu
         return;
     }
     buf_t name = BUF_INIT, full = BUF_INIT, desc = BUF_INIT;
-    if (title && *title) buf_puts(&name, title);
-    else buf_printf(&name, "%s adoption index", label_of(s));
+    if (title && *title)
+        buf_puts(&name, title);
+    else
+        buf_printf(&name, "%s adoption index", label_of(s));
     buf_printf(&full, "%s, ", buf_cstr(&name));
     put_span(&full, nm->y0, nm->y1);
     adoption_desc(&desc, nm, buf_cstr(&name));
 
     buf_puts(out, "<figure class=\"chart chart-adoption\">\n");
-    adoption_svg(out, nm, id_of(id), buf_cstr(&full), buf_cstr(&desc));
+    adoption_svg(out, nm, id_of(id), buf_cstr(&full), buf_cstr(&desc), false);
+    adoption_svg(out, nm, id_of(id), buf_cstr(&full), buf_cstr(&desc), true);
     adoption_table(out, nm, buf_cstr(&full));
     buf_puts(out, "<figcaption><span class=\"chart-value\">");
     put_current(out, nm);
@@ -572,7 +606,7 @@ void chart_spark(const chart_series *s, const char *id, buf_t *out)
     put_span(&title, nm->y0, nm->y1);
     buf_puts(&title, ": ");
     put_current(&title, nm);
-    plot p = {4, 116, 4, 28, 0, SPARK_W, nm->y0, nm->y1};
+    plot p = {SPARK_W, 4, 116, 4, 28, 0, SPARK_W, nm->y0, nm->y1};
     put_svg_open(out, "chart chart-spark", SPARK_W, SPARK_H, true, id_of(id), buf_cstr(&title),
                  NULL);
     put_lines(out, nm, &p,
@@ -607,10 +641,11 @@ static int bar_cmp(const void *a, const void *b)
 /* The latest value of every item that has one, sorted; caller frees. */
 static bar *bars_collect(const chart_series *items, size_t n, size_t *nb)
 {
+    if (!items) n = 0;
     bar *bars = xcalloc(n ? n : 1, sizeof *bars);
     norm *nm = xmalloc(sizeof *nm);
     *nb = 0;
-    for (size_t i = 0; items && i < n; i++) {
+    for (size_t i = 0; i < n; i++) {
         norm_build(&items[i], nm);
         if (nm->count == 0) continue;
         bar b = {&items[i], i, norm_val(nm, nm->last), nm->last};
@@ -634,40 +669,57 @@ static void bars_desc(buf_t *d, const bar *bars, size_t nb)
     buf_putc(d, '.');
 }
 
-static void bars_scale(buf_t *o, size_t nb)
+/* Where bars start and how many units a point of value takes, in the wide or narrow frame. */
+typedef struct bar_frame {
+    int width, x, label_max;
+    double unit;
+} bar_frame;
+
+static bar_frame bar_frame_of(bool narrow)
+{
+    if (narrow) return (bar_frame){W_NARROW, 124, 15, 1.9};
+    return (bar_frame){W, BAR_X, BAR_LABEL_MAX, 4};
+}
+
+static void bars_scale(buf_t *o, size_t nb, const bar_frame *f)
 {
     double bottom = BAR_TOP + (double)nb * BAR_ROW;
     buf_puts(o, "<g class=\"chart-grid\" style=\"" ST_GRID "\" stroke-width=\"1\">\n");
     for (int v = 0; v <= 100; v += 25) {
-        buf_printf(o, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"", BAR_X + v * 4, BAR_TOP - 4,
-                   BAR_X + v * 4);
+        buf_puts(o, "<line x1=\"");
+        put_coord(o, f->x + v * f->unit);
+        buf_printf(o, "\" y1=\"%d\" x2=\"", BAR_TOP - 4);
+        put_coord(o, f->x + v * f->unit);
+        buf_puts(o, "\" y2=\"");
         put_coord(o, bottom);
         buf_puts(o, "\"/>\n");
     }
     buf_puts(o, "</g>\n<g class=\"chart-label\" style=\"" ST_TEXT "\" font-size=\"12\">\n");
     for (int v = 0; v <= 100; v += 25) {
-        buf_printf(o, "<text x=\"%d\" y=\"", BAR_X + v * 4);
+        buf_puts(o, "<text x=\"");
+        put_coord(o, f->x + v * f->unit);
+        buf_puts(o, "\" y=\"");
         put_coord(o, bottom + 18);
         buf_printf(o, "\" text-anchor=\"middle\">%d</text>\n", v);
     }
 }
 
-static void bars_row(buf_t *o, const bar *b, size_t i)
+static void bars_row(buf_t *o, const bar *b, size_t i, const bar_frame *f)
 {
-    double cy = BAR_TOP + (double)i * BAR_ROW + BAR_ROW / 2.0, w = b->val * 0.4;
+    double cy = BAR_TOP + (double)i * BAR_ROW + BAR_ROW / 2.0, w = b->val * f->unit / 10;
     put_link_open(o, b->s->url, true);
-    buf_printf(o, "<text x=\"%d\" y=\"", BAR_X - 8);
+    buf_printf(o, "<text x=\"%d\" y=\"", f->x - 8);
     put_coord(o, cy + 4);
     buf_puts(o, "\" text-anchor=\"end\">");
-    put_esc_short(o, label_of(b->s), BAR_LABEL_MAX);
-    buf_printf(o, "</text><rect class=\"chart-bar\" style=\"" ST_BAR "\" x=\"%d\" y=\"", BAR_X);
+    put_esc_short(o, label_of(b->s), f->label_max);
+    buf_printf(o, "</text><rect class=\"chart-bar\" style=\"" ST_BAR "\" x=\"%d\" y=\"", f->x);
     put_coord(o, cy - 9);
     buf_puts(o, "\" width=\"");
     put_coord(o, w);
     buf_puts(o, "\" height=\"18\" rx=\"2\"/>");
     put_link_close(o, b->s->url);
     buf_puts(o, "\n<text class=\"chart-value\" x=\"");
-    put_coord(o, BAR_X + w + 6);
+    put_coord(o, f->x + w + 6);
     buf_puts(o, "\" y=\"");
     put_coord(o, cy + 4);
     buf_puts(o, "\">");
@@ -705,11 +757,19 @@ void chart_compare_bars(const chart_series *items, size_t n, const char *title, 
     buf_t desc = BUF_INIT;
     bars_desc(&desc, bars, nb);
     buf_puts(out, "<figure class=\"chart chart-bars\">\n");
-    put_svg_open(out, "chart-svg", W, BAR_TOP + nb * BAR_ROW + 26, false, id_of(id), name,
-                 buf_cstr(&desc));
-    bars_scale(out, nb);
-    for (size_t i = 0; i < nb; i++) bars_row(out, &bars[i], i);
-    buf_puts(out, "</g>\n</svg>\n");
+    buf_t vid = BUF_INIT;
+    for (int narrow = 0; narrow < 2; narrow++) {
+        bar_frame f = bar_frame_of(narrow);
+        buf_clear(&vid);
+        variant_id(&vid, id_of(id), narrow);
+        put_svg_open(out, variant_class(narrow), f.width, BAR_TOP + nb * BAR_ROW + 26, false,
+                     buf_cstr(&vid), name, buf_cstr(&desc));
+        bars_scale(out, nb, &f);
+        for (size_t i = 0; i < nb; i++)
+            bars_row(out, &bars[i], i, &f);
+        buf_puts(out, "</g>\n</svg>\n");
+    }
+    buf_free(&vid);
     bars_table(out, bars, nb, name);
     buf_puts(out, "</figure>\n");
     buf_free(&desc);
@@ -753,8 +813,10 @@ static void put_series_stroke(buf_t *o, size_t k)
 static void lines_desc(buf_t *d, const lineset *ls, const char *name)
 {
     buf_printf(d, "%s, on a scale of 0 to 100, ", name);
-    if (ls->y0 == ls->y1) buf_printf(d, "in %d.", ls->y0);
-    else buf_printf(d, "from %d to %d.", ls->y0, ls->y1);
+    if (ls->y0 == ls->y1)
+        buf_printf(d, "in %d.", ls->y0);
+    else
+        buf_printf(d, "from %d to %d.", ls->y0, ls->y1);
     for (size_t k = 0; k < ls->kept; k++) {
         const norm *nm = &ls->nm[k];
         buf_printf(d, " %s: ", label_of(ls->src[k]));
@@ -772,11 +834,12 @@ static void lines_desc(buf_t *d, const lineset *ls, const char *name)
 }
 
 static void lines_svg(buf_t *o, const lineset *ls, const char *id, const char *title,
-                      const char *desc)
+                      const char *desc, bool narrow)
 {
-    plot p = plot_main(ls->y0, ls->y1);
+    plot p = plot_main(ls->y0, ls->y1, narrow ? W_NARROW : W);
     buf_t attrs = BUF_INIT;
-    put_svg_open(o, "chart-svg", W, H, false, id, title, desc);
+    variant_id(&attrs, id, narrow);
+    put_svg_open(o, variant_class(narrow), p.width, H, false, buf_cstr(&attrs), title, desc);
     put_axes(o, &p);
     for (size_t k = 0; k < ls->kept; k++) {
         const norm *nm = &ls->nm[k];
@@ -786,7 +849,8 @@ static void lines_svg(buf_t *o, const lineset *ls, const char *id, const char *t
         buf_puts(&attrs, " stroke-linejoin=\"round\" stroke-linecap=\"round\"");
         put_lines(o, nm, &p, buf_cstr(&attrs));
         buf_clear(&attrs);
-        buf_printf(&attrs, " class=\"chart-point series-%zu\" style=\"fill:var(--chart-series-%zu,%s)\"",
+        buf_printf(&attrs,
+                   " class=\"chart-point series-%zu\" style=\"fill:var(--chart-series-%zu,%s)\"",
                    k + 1, k + 1, series_colour[k]);
         for (int y = nm->y0; y <= nm->y1; y++)
             if (norm_has(nm, y)) put_circle(o, &p, y, norm_val(nm, y), "3", buf_cstr(&attrs));
@@ -800,9 +864,11 @@ static void lines_legend(buf_t *o, const lineset *ls)
 {
     buf_puts(o, "<ul class=\"chart-legend\">\n");
     for (size_t k = 0; k < ls->kept; k++) {
-        buf_printf(o, "<li class=\"series-%zu\"><svg xmlns=\"" SVG_NS "\" class=\"chart-swatch\""
-                      " width=\"24\" height=\"10\" viewBox=\"0 0 24 10\" aria-hidden=\"true\""
-                      " focusable=\"false\"><line x1=\"2\" y1=\"5\" x2=\"22\" y2=\"5\"", k + 1);
+        buf_printf(o,
+                   "<li class=\"series-%zu\"><svg xmlns=\"" SVG_NS "\" class=\"chart-swatch\""
+                   " width=\"24\" height=\"10\" viewBox=\"0 0 24 10\" aria-hidden=\"true\""
+                   " focusable=\"false\"><line x1=\"2\" y1=\"5\" x2=\"22\" y2=\"5\"",
+                   k + 1);
         put_series_stroke(o, k);
         buf_puts(o, "/></svg> ");
         put_link_open(o, ls->src[k]->url, false);
@@ -826,7 +892,8 @@ static void lines_table(buf_t *o, const lineset *ls, const char *caption)
     buf_puts(o, "</tr></thead>\n<tbody>\n");
     for (int y = ls->y0; y <= ls->y1; y++) {
         bool any = false;
-        for (size_t k = 0; k < ls->kept; k++) any = any || norm_has(&ls->nm[k], y);
+        for (size_t k = 0; k < ls->kept; k++)
+            any = any || norm_has(&ls->nm[k], y);
         if (!any) continue;
         buf_printf(o, "<tr><th scope=\"row\">%d</th>", y);
         for (size_t k = 0; k < ls->kept; k++) {
@@ -858,12 +925,13 @@ void chart_compare_lines(const chart_series *items, size_t n, const char *title,
     put_span(&full, ls->y0, ls->y1);
     lines_desc(&desc, ls, name);
     buf_puts(out, "<figure class=\"chart chart-lines\">\n");
-    lines_svg(out, ls, id_of(id), buf_cstr(&full), buf_cstr(&desc));
+    lines_svg(out, ls, id_of(id), buf_cstr(&full), buf_cstr(&desc), false);
+    lines_svg(out, ls, id_of(id), buf_cstr(&full), buf_cstr(&desc), true);
     lines_legend(out, ls);
     lines_table(out, ls, buf_cstr(&full));
     if (ls->nonempty > ls->kept)
-        buf_printf(out, "<figcaption>Showing the first %zu of %zu series.</figcaption>\n",
-                   ls->kept, ls->nonempty);
+        buf_printf(out, "<figcaption>Showing the first %zu of %zu series.</figcaption>\n", ls->kept,
+                   ls->nonempty);
     buf_puts(out, "</figure>\n");
     buf_free(&full);
     buf_free(&desc);

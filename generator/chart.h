@@ -69,8 +69,12 @@ void chart_value_format(double v, buf_t *out);
  * point), --chart-series-1 .. --chart-series-6 (compared lines). Elements also carry classes:
  * chart-grid, chart-axis, chart-line, chart-area, chart-point, chart-current, chart-label,
  * chart-bar, series-1 .. series-6. SVGs carry a viewBox and no width or height (except the
- * sparkline), so they scale with CSS width:100%. Output is deterministic: coordinates are
- * printed with at most one decimal by integer formatting, never by the C locale. */
+ * sparkline), so they scale with CSS width:100%. The adoption, bar and line charts are drawn
+ * twice: class "chart-svg chart-wide" (640 units wide) and "chart-svg chart-narrow" (360
+ * wide, ids "<id>-n-…"), so that their text stays legible on a phone; the stylesheet shows
+ * one of them (display:none takes the other out of the accessibility tree too). Output is deterministic: coordinates are
+ * printed with at most one decimal by integer formatting, never by the C locale.
+ * Golden examples of each chart: the .svg.html files in tests/chart/. */
 
 /* The adoption chart of one page: <figure class="chart chart-adoption"> holding an <svg>
  * (role="img", <title> "<title>, 2018–2026", <desc> with the data in words; y axis 0–100 with
@@ -102,7 +106,9 @@ void chart_compare_bars(const chart_series *items, size_t n, const char *title, 
  * line per series broken at its gaps, coloured by class series-1 .. series-6 and also told
  * apart by dash pattern, an HTML legend list (linked labels when url is set), and a <details>
  * data table (a row per year that has any value, a column per series). Items without a present
- * point are skipped; of the rest only the first CHART_SERIES_MAX are drawn. */
+ * point are skipped; of the rest only the first CHART_SERIES_MAX are drawn, and a <figcaption>
+ * then says "Showing the first 6 of N series.". title NULL or "" gives "Adoption index
+ * compared"; the <title> adds the span: "Backend languages, 2016–2026". */
 void chart_compare_lines(const chart_series *items, size_t n, const char *title, const char *id,
                          buf_t *out);
 

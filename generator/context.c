@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "chart.h"
 #include "json.h"
 #include "jsonld.h"
 #include "markdown.h"
@@ -453,6 +454,194 @@ static int helper_jsonld(lua_State *L)
     return 1;
 }
 
+/* ------------------------------------------------------------------ charts */
+
+static const char CHART_COUNT_KEY = 'n'; /* charts written in this render, for unique ids */
+
+/* The next chart id of this render: "rp-chart-1", "rp-chart-2", … */
+static void next_chart_id(lua_State *L, buf_t *id)
+{
+    lua_rawgetp(L, LUA_REGISTRYINDEX, &CHART_COUNT_KEY);
+    lua_Integer n = lua_tointeger(L, -1) + 1;
+    lua_pop(L, 1);
+    lua_pushinteger(L, n);
+    lua_rawsetp(L, LUA_REGISTRYINDEX, &CHART_COUNT_KEY);
+    buf_printf(id, "rp-chart-%lld", (long long)n);
+}
+
+/* Calls fn(L, key index, value index, ud) for each pair of the table at idx, through
+ * __pairs when it has one (frozen page data does). */
+static void each_pair(lua_State *L, int idx, void (*fn)(lua_State *, void *), void *ud)
+{
+    idx = lua_absindex(L, idx);
+    if (luaL_getmetafield(L, idx, "__pairs") != LUA_TNIL) {
+        lua_pushvalue(L, idx);
+        lua_call(L, 1, 3); /* stack: f t k */
+        for (;;) {
+            lua_pushvalue(L, -3);
+            lua_pushvalue(L, -3);
+            lua_pushvalue(L, -3);
+            lua_call(L, 2, 2); /* stack: f t k k' v */
+            if (lua_isnil(L, -2)) {
+                lua_pop(L, 2);
+                break;
+            }
+            fn(L, ud); /* sees k' at -2 and v at -1 */
+            lua_pop(L, 1);
+            lua_replace(L, -2);
+        }
+        lua_pop(L, 3);
+    } else {
+        lua_pushnil(L);
+        while (lua_next(L, idx)) {
+            fn(L, ud);
+            lua_pop(L, 1);
+        }
+    }
+}
+
+typedef struct series_buf {
+    chart_point *points;
+    size_t n, cap;
+    int first, last;
+} series_buf;
+
+static void add_point(lua_State *L, void *ud)
+{
+    series_buf *sb = ud;
+    if (!lua_isinteger(L, -2) || lua_type(L, -1) != LUA_TNUMBER) return;
+    int year = (int)lua_tointeger(L, -2);
+    xgrow(&sb->points, &sb->cap, sb->n + 1, sizeof *sb->points);
+    sb->points[sb->n++] = (chart_point){year, lua_tonumber(L, -1)};
+    if (!sb->first || year < sb->first) sb->first = year;
+    if (year > sb->last) sb->last = year;
+}
+
+/* Reads a series from the value at idx: a page (its adoption.series) or a series table
+ * {[2020] = 74, …}. Also gives the page's title and url when idx is a page. */
+static chart_series read_series(lua_State *L, int idx, series_buf *sb)
+{
+    idx = lua_absindex(L, idx);
+    chart_series s = {0};
+    *sb = (series_buf){0};
+    luaL_checktype(L, idx, LUA_TTABLE);
+    int top = lua_gettop(L);
+    if (lua_getfield(L, idx, "adoption") == LUA_TTABLE) { /* a page */
+        lua_getfield(L, -1, "series");
+        if (lua_istable(L, -1)) each_pair(L, lua_gettop(L), add_point, sb);
+        lua_getfield(L, idx, "title");
+        s.label = lua_tostring(L, -1);
+        lua_getfield(L, idx, "url");
+        s.url = lua_tostring(L, -1);
+    } else if (lua_isnil(L, -1) && lua_getfield(L, idx, "title") == LUA_TNIL) {
+        each_pair(L, idx, add_point, sb); /* a bare series */
+    }
+    /* label and url stay valid: the strings are held by the (frozen) page tables */
+    lua_settop(L, top);
+    s.points = sb->points;
+    s.n = sb->n;
+    s.first_year = sb->first;
+    s.last_year = sb->last;
+    return s;
+}
+
+static int push_chart(lua_State *L, buf_t *b)
+{
+    tpl_push_safe(L, buf_cstr(b), b->len);
+    buf_free(b);
+    return 1;
+}
+
+/* chart.adoption(page [, title]) — the page's adoption index as a <figure>; "" without one. */
+static int chart_adoption_lua(lua_State *L)
+{
+    series_buf sb;
+    chart_series s = read_series(L, 1, &sb);
+    const char *title = luaL_optstring(L, 2, NULL);
+    if (!title && lua_getfield(L, 1, "adoption") == LUA_TTABLE) {
+        lua_getfield(L, -1, "title");
+        title = lua_tostring(L, -1);
+    }
+    buf_t id = BUF_INIT, out = BUF_INIT;
+    next_chart_id(L, &id);
+    chart_adoption(&s, title, id.ptr, &out);
+    buf_free(&id);
+    free(sb.points);
+    return push_chart(L, &out);
+}
+
+/* chart.spark(page or series) — a sparkline. */
+static int chart_spark_lua(lua_State *L)
+{
+    series_buf sb;
+    chart_series s = read_series(L, 1, &sb);
+    buf_t id = BUF_INIT, out = BUF_INIT;
+    next_chart_id(L, &id);
+    chart_spark(&s, id.ptr, &out);
+    buf_free(&id);
+    free(sb.points);
+    return push_chart(L, &out);
+}
+
+/* chart.trend(page or series) — the trend in words ("+12 since 2020"). */
+static int chart_trend_lua(lua_State *L)
+{
+    series_buf sb;
+    chart_series s = read_series(L, 1, &sb);
+    buf_t out = BUF_INIT;
+    chart_trend(&s, &out);
+    free(sb.points);
+    lua_pushlstring(L, buf_cstr(&out), out.len);
+    buf_free(&out);
+    return 1;
+}
+
+/* chart.compare(pages [, title]) and chart.lines(pages [, title]) — the latest values as
+ * sorted bars, or the series as lines (at most six). */
+static int compare(lua_State *L, bool lines)
+{
+    luaL_checktype(L, 1, LUA_TTABLE);
+    const char *title = luaL_optstring(L, 2, NULL);
+    lua_Integer n = luaL_len(L, 1);
+    if (n > 100000) n = 100000;
+    chart_series *items = xcalloc((size_t)n + 1, sizeof *items);
+    series_buf *bufs = xcalloc((size_t)n + 1, sizeof *bufs);
+    for (lua_Integer i = 1; i <= n; i++) {
+        lua_geti(L, 1, i); /* stays on the stack, so label and url stay valid */
+        if (lua_istable(L, -1)) items[i - 1] = read_series(L, -1, &bufs[i - 1]);
+    }
+    buf_t id = BUF_INIT, out = BUF_INIT;
+    next_chart_id(L, &id);
+    if (lines) chart_compare_lines(items, (size_t)n, title, id.ptr, &out);
+    else chart_compare_bars(items, (size_t)n, title, id.ptr, &out);
+    for (lua_Integer i = 0; i < n; i++) free(bufs[i].points);
+    free(bufs);
+    free(items);
+    buf_free(&id);
+    return push_chart(L, &out);
+}
+
+static int chart_compare_lua(lua_State *L)
+{
+    return compare(L, false);
+}
+
+static int chart_lines_lua(lua_State *L)
+{
+    return compare(L, true);
+}
+
+static void install_charts(tpl_engine *e)
+{
+    lua_State *L = tpl_engine_state(e);
+    static const luaL_Reg fns[] = {{"adoption", chart_adoption_lua}, {"spark", chart_spark_lua},
+                                   {"trend", chart_trend_lua},       {"compare", chart_compare_lua},
+                                   {"lines", chart_lines_lua},       {NULL, NULL}};
+    luaL_newlib(L, fns);
+    tpl_freeze(L, -1);
+    tpl_engine_set_global(e, "chart");
+}
+
 /* json(value) — JSON text, safe to put inside <script>, as a safe string. */
 static int helper_json(lua_State *L)
 {
@@ -621,6 +810,7 @@ tpl_engine *context_engine_new(const site *s)
         lua_pushcfunction(L, h->func);
         tpl_engine_set_global(e, h->name);
     }
+    install_charts(e);
     install_site(e, s);
     return e;
 }
@@ -660,6 +850,8 @@ bool context_render_page(tpl_engine *e, const site *s, const page *p, buf_t *out
     const char *what = p->src ? p->src : p->url;
     lua_pushlightuserdata(L, (void *)p);
     lua_rawsetp(L, LUA_REGISTRYINDEX, &PAGE_KEY);
+    lua_pushinteger(L, 0);
+    lua_rawsetp(L, LUA_REGISTRYINDEX, &CHART_COUNT_KEY);
     bool ok = tpl_render(e, context_template_for(s, p), lua_gettop(L), what, out, dl);
     lua_pushnil(L);
     lua_rawsetp(L, LUA_REGISTRYINDEX, &PAGE_KEY);
