@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "tplcompile.h"
+#include "tplpattern.h"
 #include "util.h"
 
 #define DEFAULT_MEMORY ((size_t)64 << 20)
@@ -1182,17 +1183,12 @@ static int on_error(lua_State *L)
     return 1;
 }
 
-/* The count hook: remembers where the template is, and stops it when its instructions are
- * spent (and keeps stopping whatever runs after, such as __close handlers). */
-static void on_count(lua_State *L, lua_Debug *ar)
+/* Spends n of the render's instructions; when they run out, raises the instruction-limit
+ * error (and keeps raising it for whatever runs after, such as __close handlers). */
+static void spend_instructions(lua_State *L, tpl_engine *e, unsigned long n)
 {
-    tpl_engine *e = engine_of(L);
-    if (lua_getinfo(L, "Sl", ar) && ar->source[0] == '@' && ar->currentline > 0) {
-        snprintf(e->last_file, sizeof e->last_file, "%s", ar->source + 1);
-        e->last_line = ar->currentline;
-    }
-    if (e->budget > HOOK_STEP) {
-        e->budget -= HOOK_STEP;
+    if (e->budget > n) {
+        e->budget -= n;
         return;
     }
     e->budget = 0;
@@ -1202,6 +1198,27 @@ static void on_count(lua_State *L, lua_Debug *ar)
              e->instructions);
     lua_pushstring(L, msg);
     lua_error(L);
+}
+
+/* The count hook: remembers where the template is, and stops it when its instructions are
+ * spent. */
+static void on_count(lua_State *L, lua_Debug *ar)
+{
+    tpl_engine *e = engine_of(L);
+    if (lua_getinfo(L, "Sl", ar) && ar->source[0] == '@' && ar->currentline > 0) {
+        snprintf(e->last_file, sizeof e->last_file, "%s", ar->source + 1);
+        e->last_line = ar->currentline;
+    }
+    spend_instructions(L, e, HOOK_STEP);
+}
+
+/* The pattern functions' charge (tplpattern.h): a matcher step costs one instruction, so a
+ * pattern that backtracks for ever is stopped like an endless loop, at the template line that
+ * called it. Outside a render there is no budget. */
+static void on_pattern_steps(lua_State *L, unsigned long steps)
+{
+    tpl_engine *e = engine_of(L);
+    if (e->rendering) spend_instructions(L, e, steps);
 }
 
 /* Adds the one diagnostic of a failed render; the error value is on top of the stack. */
@@ -1279,6 +1296,10 @@ static void build_globals(lua_State *L)
     add_function(L, g, "setmetatable", sb_setmetatable);
     add_function(L, g, "safe", sb_safe);
     add_function(L, g, "partial", sb_partial);
+    luaL_requiref(L, LUA_STRLIBNAME, luaopen_string, 0); /* stack: _G g string */
+    tpl_pattern_install(L, -1, on_pattern_steps); /* in the library itself, so error messages
+                                                     name them "string.find" as Lua's do */
+    lua_pop(L, 1);
     add_library(L, g, LUA_STRLIBNAME, luaopen_string, "dump");
     add_library(L, g, LUA_TABLIBNAME, luaopen_table, NULL);
     add_library(L, g, LUA_UTF8LIBNAME, luaopen_utf8, NULL);

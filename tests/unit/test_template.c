@@ -3,8 +3,10 @@
  * errors, and the C API (safe strings, freezing, globals, caching) behaves as documented. */
 #include <lauxlib.h>
 #include <lua.h>
+#include <lualib.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "harness.h"
 #include "template.h"
@@ -547,6 +549,219 @@ static int helper_render(lua_State *L)
     return 1;
 }
 
+/* ----------------------------------------------------------------------------- patterns */
+
+/* Lua source of ser(...): how many values, then each as type:value. It starts every snippet
+ * run below, in the sandbox and in a stock state alike, on line 1 of both. */
+#define SER                                                                                    \
+    "local function ser(...) local t = {tostring(select('#', ...))} "                           \
+    "for i = 1, select('#', ...) do local v = select(i, ...) "                                  \
+    "t[#t + 1] = type(v) .. ':' .. tostring(v) end return table.concat(t, ' ') end "
+
+/* What stock Lua 5.4 (its own string library, in a plain state) makes of expr: ser(expr), or
+ * the error message without its "stock:1: " prefix, and then *failed is set. Caller frees. */
+static char *stock_result(const char *expr, bool *failed)
+{
+    lua_State *L = luaL_newstate();
+    luaL_requiref(L, LUA_GNAME, luaopen_base, 1);
+    luaL_requiref(L, LUA_STRLIBNAME, luaopen_string, 1);
+    luaL_requiref(L, LUA_TABLIBNAME, luaopen_table, 1);
+    luaL_requiref(L, LUA_MATHLIBNAME, luaopen_math, 1);
+    lua_pop(L, 4);
+    char *code = xasprintf(SER "return ser(%s)", expr);
+    int status = luaL_loadbufferx(L, code, strlen(code), "=stock", "t");
+    if (status == LUA_OK) status = lua_pcall(L, 0, 1, 0);
+    const char *msg = lua_tostring(L, -1);
+    if (status != LUA_OK && msg && str_starts_with(msg, "stock:1: ")) msg += 9;
+    char *got = xstrdup(msg ? msg : "?");
+    *failed = status != LUA_OK;
+    free(code);
+    lua_close(L);
+    return got;
+}
+
+/* Renders ser(expr) in the sandbox and checks it against stock Lua: the same values, or the
+ * same error message (as a diagnostic at line 1). */
+static void same_as_stock(tpl_engine *e, store *s, const char *expr, int line)
+{
+    bool failed;
+    char *stock = stock_result(expr, &failed);
+    char *want = failed ? err_at(s, 1, stock) : xstrdup(stock);
+    char *text = xasprintf("{%% " SER " %%}{{ safe(ser(%s)) }}", expr);
+    expect(e, s, text, want, line);
+    free(text);
+    free(want);
+    free(stock);
+}
+#define SAME(expr) same_as_stock(e, &s, expr, __LINE__)
+
+/* The copy of Lua's matcher gives what stock Lua gives, errors included. */
+static void test_patterns_like_stock(void)
+{
+    store s = {0};
+    tpl_engine *e = new_engine(&s, 0, 0, 0);
+    /* the comparison itself is real: a few outputs spelled out */
+    bool failed;
+    char *known = stock_result("('hello world'):find('o w')", &failed);
+    CHECK_STR(known, "2 number:5 number:7");
+    CHECK(!failed);
+    free(known);
+    known = stock_result("('x'):find('%')", &failed);
+    CHECK_STR(known, "malformed pattern (ends with '%')");
+    CHECK(failed);
+    free(known);
+    EXPECT("{{ ('hello world'):find('o w') }} {{ ('k=v'):match('(%w)=(%w)') }}", "5 k");
+    static const char *const exprs[] = {
+        /* anchors */
+        "string.find('hello world', '^hello')", "('hello'):find('^ello')",
+        "('hello'):match('o$')", "('a$b'):find('$b')", "('a^b'):find('a^b')",
+        "('^x'):gsub('^^', 'y')", "('aaa'):gsub('^a', 'b')", "('x$'):match('.$')",
+        "(''):find('^$')", "(''):match('^')",
+        /* captures, position captures, back-references */
+        "('key = value'):match('(%w+)%s*=%s*(%w+)')", "('abc'):match('((a)(b))')",
+        "('hello'):find('(l)(l)')", "('hello'):match('()ll()')", "('hello'):find('()')",
+        "('say \"hi\" now'):match('([\"\\'])(.-)%1')", "('abcabc'):find('(abc)%1')",
+        "('abcabd'):find('(ab).%1d')", "('aXbXc'):match('^(.-)X(.*)$')",
+        /* %b and %f */
+        "('f(a(b)c)d'):match('%b()')", "('((x)'):find('%b()')", "('[[]]'):match('%b[]')",
+        "('THE (quick) fox'):gsub('%f[%a]%a+', 'X')", "('hello world'):find('%f[%w]%w+', 2)",
+        "('THE (quick) fox'):find('%f[%l]')", "('x'):find('%f[%z]')",
+        /* classes and sets */
+        "('a1 B2_c3!'):gsub('%W', '.')", "('a b\\tc\\n'):gsub('%s', '_')",
+        "('\\0a\\0'):gsub('%z', 'Z')", "('a b\\tc'):gsub('%g', '')", "('[x]'):find('[]]')",
+        "('a-b'):match('[a%-]+')", "('abcxyz'):gsub('[a-c]', '')", "('a.b'):gsub('[^%a]', '')",
+        "('x-y'):match('[%a-]+')", "('h\\195\\169llo'):gsub('[\\128-\\255]+', '?')",
+        "('AbC'):gsub('%u', '%%')", "('12ab'):match('^%d+%x*')", "('a,b;c'):gsub('%p', ' ')",
+        "('\\1\\2x'):gsub('%c', '')", "('a]b'):match('[]]')", "('^'):find('[%^]')",
+        "('a.b'):find('%.')", "('a+b'):match('a%+b')",
+        /* repetitions */
+        "('aaab'):match('a-b')", "('aaab'):match('a*')", "('aaab'):match('a+')",
+        "('b'):match('a?b')", "('xaaay'):find('a+', 3)", "('hello'):gsub('l*', 'x')",
+        "('abc'):gsub('', '-')", "('abc'):gsub('.-', '-')", "('<a><b>'):match('<(.-)>')",
+        "('<a><b>'):match('<(.*)>')",
+        /* init arguments and negative indexes */
+        "('abc'):find('b', -1)", "('abc'):find('b', -2)", "('abc'):find('', 10)",
+        "('abc'):find('', 4)", "('abc'):find('c', -10)", "('abc'):match('.', 0)",
+        "('hello'):match('l+', -2)", "('abc'):find('b', 3)", "('abc'):match('()', 4)",
+        "('abc'):match('()', 5)", "('abc'):find('^b', 2)", "('abc'):find('b', math.mininteger)",
+        "('abc'):find('b', math.maxinteger)",
+        /* plain finds */
+        "('a.b'):find('.', 1, true)", "('a+b'):find('+', 1, true)", "('a\\0b'):find('\\0b')",
+        "('a.b'):find('.', 1, false)", "('abc'):find('', 2, true)", "('abab'):find('ab', 2)",
+        "('aaa'):find('aab', 1, true)",
+        /* gsub replacements: strings, tables, functions, counts */
+        "('hello world'):gsub('(o)', '[%1%0%%]')", "('aaa'):gsub('a', 'b', 2)",
+        "('aaa'):gsub('a', 'b', 0)", "('aaa'):gsub('a', 'b', -1)",
+        "('$name is $age'):gsub('%$(%w+)', {name = 'Ann', age = 3})",
+        "('a b'):gsub('%w', {a = false})", "('a b'):gsub('(%w)(%w*)', {})",
+        "('abc'):gsub('%w', function(c) return c:upper() .. '.' end)",
+        "('abc'):gsub('%w', function() end)", "('abc'):gsub('(%w)()', function(c, p) return p end)",
+        "('abc'):gsub('()', '%1')", "('abc'):gsub('b', 5)", "string.gsub(123, 2, 9)",
+        "string.find(12345, 34)", "('abc'):gsub('(b)', '%0%1')", "('x'):gsub('x', '%%%%')",
+        /* gmatch: iteration, anchors, init */
+        "(function() local r = {} for k, v in ('a=1, b=2'):gmatch('(%w+)=(%w+)') do "
+        "r[#r + 1] = k .. v end return table.concat(r, ',') end)()",
+        "(function() local r = {} for a in ('^a^a'):gmatch('^a') do r[#r + 1] = a end "
+        "return table.concat(r, ',') end)()",
+        "(function() local r = {} for a in ('abcabc'):gmatch('b', 3) do r[#r + 1] = a end "
+        "return #r end)()",
+        "(function() local r = {} for a in ('abcabc'):gmatch('()b', -2) do r[#r + 1] = a end "
+        "return table.concat(r, ',') end)()",
+        "(function() local n = 0 for a in ('abc'):gmatch('.', 10) do n = n + 1 end "
+        "return n end)()",
+        "(function() local r = {} for p in ('abc'):gmatch('()') do r[#r + 1] = p end "
+        "return table.concat(r, ',') end)()",
+        "(function() local r = {} for w in ('one two  three'):gmatch('%a*') do "
+        "r[#r + 1] = '[' .. w .. ']' end return table.concat(r) end)()",
+        /* malformed patterns and bad arguments: the same messages */
+        "('x'):find('%')", "('x'):find('[a-')", "('x'):find('[')", "('x'):find('[^')",
+        "('x'):find('%b')", "('x'):find('%bx')", "('x'):find('%f')", "('x'):find('%fx')",
+        "('x'):find('(')", "('x'):find(')')", "('x'):find('%1')", "('x'):match('(x)%2')",
+        "('xx'):find('(x)(%1)')", "('x'):gsub('(', '')", "('abc'):gsub('%w', '%2')",
+        "('abc'):gsub('(%w)', '%2')", "('abc'):gsub('%w', '%x')",
+        "('abc'):gsub('%w', {a = {}})", "('abc'):gsub('%w', function() return true end)",
+        "('abc'):gsub('%w')", "('abc'):gsub('%w', true)", "string.find(nil, 'x')",
+        "string.find('x', {})", "('x'):find()", "string.find('abc', 'b', 1.5)",
+        "string.gsub('abc', 'b', 'x', 'y')", "string.gmatch('x')", "string.match()",
+        "('abc'):gsub('%w', string.find)", "('a'):rep(40):find(('()'):rep(33))",
+        "('x'):rep(250):find(('x?'):rep(250))", "('x'):rep(180):find(('x?'):rep(180))",
+        "(function() for a in ('x'):gmatch('%') do end end)()", "('x'):match(')')",
+        "('x'):find('.)')", "('abc'):gsub('%w', '%1')", "('abc'):gsub('%w', '%0%1')",
+        "('abc'):gsub('x*', '-', 2)", "('a\\0b'):gsub('%Z', '.')", "('x'):find('[%')",
+    };
+    for (size_t i = 0; i < sizeof exprs / sizeof exprs[0]; i++) {
+        if (s.n == MAX_TEMPLATES) { /* a fresh engine when the store is full */
+            tpl_engine_free(e);
+            store_free(&s);
+            e = new_engine(&s, 0, 0, 0);
+        }
+        SAME(exprs[i]);
+    }
+    tpl_engine_free(e);
+    store_free(&s);
+}
+
+/* Pattern functions spend the render's instruction budget: a pattern that would backtrack
+ * for minutes fails at once, at the line that called it, and the engine stays usable. */
+static void test_pattern_limit(void)
+{
+    store s = {0};
+    tpl_engine *e = new_engine(&s, 0, 100000, 0);
+    const char *msg = "template exceeded its instruction limit (100000 instructions; "
+                      "an endless loop?)";
+    clock_t start = clock();
+    EXPECT_ERR("a\n{% local x = ('a'):rep(3000):find('.-.-.-.-b') %}", 2, msg);
+    EXPECT_ERR("a\nb\n{{ string.match(('a'):rep(3000), '.-.-.-.-b') }}", 3, msg);
+    EXPECT_ERR("{% local s = ('a'):rep(3000) %}\n{{ s:gsub('.-.-.-.-b', 'x') }}", 2, msg);
+    EXPECT_ERR("{% for x in ('a'):rep(3000):gmatch('.-.-.-.-b') do end %}", 1, msg);
+    EXPECT_ERR("{% local s = ('a'):rep(3000) %}\n{% local f = string.find %}\n"
+               "{{ f(s, '.*.*.*.*b') }}", 3, msg);
+    /* each of the matcher's other long loops is counted too */
+    EXPECT_ERR("{{ ('('):rep(100000):find('%b()') }}", 1, msg);                 /* %b */
+    EXPECT_ERR("{{ ('a'):rep(100000):find('[' .. ('b'):rep(10000) .. ']') }}", 1, msg);
+    EXPECT_ERR("{{ ('a'):rep(100000):find(('a'):rep(50000) .. 'b', 1, true) }}", 1, msg);
+    EXPECT_ERR("{{ ('a'):rep(100000):find('.' .. ('a'):rep(50000) .. 'b') }}", 1, msg);
+    EXPECT_ERR("{{ ('a'):rep(4000):find('(.*)%1b') }}", 1, msg);               /* %1 */
+    EXPECT_ERR("{{ ('b'):rep(10000):gsub('(a*)', ('%1'):rep(20000)) }}", 1, msg);
+    EXPECT_ERR("{{ ('a'):rep(100000):find('%f[' .. ('b'):rep(10000) .. ']') }}", 1, msg);
+    /* a function replacement's own code is counted by the hook as usual */
+    EXPECT_ERR("{{ ('abc'):gsub('%w', function() while true do end end) }}", 1, msg);
+    double secs = (double)(clock() - start) / CLOCKS_PER_SEC;
+    CHECK(secs < 10);
+    /* ordinary pattern work fits, render after render */
+    for (int i = 0; i < 3; i++)
+        EXPECT("{{ select(2, ('a b c '):rep(2000):gsub('%a', 'x')) }}", "6000");
+    EXPECT("{% local n = 0 for w in ('word '):rep(5000):gmatch('%a+') do n = n + 1 end %}"
+           "{{ n }}", "5000");
+    tpl_engine_free(e);
+    store_free(&s);
+
+    /* the default budget (200 million) stops the same hang in seconds, not minutes */
+    tpl_engine *d = new_engine(&s, 0, 0, 0);
+    store_add(&s, "hang.html", "x\n{{ ('a'):rep(3000):find('.-.-.-.-b') }}");
+    start = clock();
+    char *got = render_name(d, "hang.html");
+    secs = (double)(clock() - start) / CLOCKS_PER_SEC;
+    CHECK_STR(got, "templates/hang.html:2: error: template exceeded its instruction limit "
+                   "(200000000 instructions; an endless loop?) while rendering content/a.md");
+    CHECK(secs < 60);
+    free(got);
+    /* outside a render the functions work, with no budget to spend */
+    lua_State *L = tpl_engine_state(d);
+    luaL_getsubtable(L, LUA_REGISTRYINDEX, LUA_LOADED_TABLE);
+    lua_getfield(L, -1, LUA_STRLIBNAME);
+    lua_getfield(L, -1, "find"); /* stack: loaded string find */
+    lua_pushliteral(L, "hello");
+    lua_pushliteral(L, "l+");
+    lua_call(L, 2, 2);
+    CHECK_INT(lua_tointeger(L, -2), 3);
+    CHECK_INT(lua_tointeger(L, -1), 4);
+    lua_pop(L, 4);
+    CHECK_INT(lua_gettop(L), 0);
+    tpl_engine_free(d);
+    store_free(&s);
+}
+
 int main(void)
 {
     test_missing_globals();
@@ -559,5 +774,7 @@ int main(void)
     test_compile_errors();
     test_determinism();
     test_api();
+    test_patterns_like_stock();
+    test_pattern_limit();
     return harness_done();
 }
