@@ -15,6 +15,7 @@ void buf_grow(buf_t *b, size_t extra)
     size_t cap = b->cap ? b->cap : 64;
     while (cap < need) cap *= 2;
     b->ptr = xrealloc(b->ptr, cap);
+    b->ptr[b->len] = '\0';
     b->cap = cap;
 }
 

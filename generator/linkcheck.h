@@ -1,0 +1,184 @@
+/* linkcheck.h — link validation of built HTML: parse pages, then check every link against the
+ * set of files of the site, with diagnostics mapped back to their source. */
+#ifndef REFPRESS_LINKCHECK_H
+#define REFPRESS_LINKCHECK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "buf.h"
+#include "diag.h"
+
+/* How it is used. While the build renders, each worker thread calls lc_page_parse() on the
+ * HTML it has just produced (no second read of the output). One thread then adds every page
+ * and every other output file to an lc_site and calls lc_site_check(), which looks each link
+ * up in hash sets. `refpress check --html DIR` does all of it with lc_check_folder().
+ *
+ * What is checked (libxml2's HTML parser, never regular expressions):
+ *   a/area[href], link[href] (not rel=dns-prefetch/preconnect), img/source[src, srcset],
+ *   script/iframe/video/audio/embed[src], video[poster], meta[property=og:image][content]
+ *   and meta[http-equiv=refresh][content]. Elements with data-refpress-ignore or
+ *   data-proofer-ignore, and everything inside them, are not checked (their ids still count
+ *   as targets, and their links still count against orphans).
+ * Links resolve as a static host serves files: against the page URL or its <base href>,
+ *   percent-decoded (UTF-8) before the lookup, query ignored; "dir/" and "dir" mean
+ *   dir/index.html ("dir" gets a warning); ".html" is never guessed. file: URLs are errors;
+ *   mailto: and tel: are checked for syntax; other schemes (javascript:, data:, ftp: ...) are
+ *   skipped, as are http(s) URLs outside the base URL and the maps (no network here).
+ * Fragments: "", "top" (any case), "#/route", "#!x" and text directives (":~:") always pass;
+ *   otherwise the raw fragment, then its percent-decoded form, must equal an id (or <a name>)
+ *   of the target page, case-sensitively. Fragments on files that are not parsed pages (a PDF,
+ *   HTML added with lc_site_add_file) are not checked.
+ * Warnings: a folder link without its trailing slash, an empty URL attribute, a
+ *   protocol-relative URL, duplicate ids, id="", img without alt, a page that is not valid
+ *   UTF-8, and orphan pages (parsed pages no other page links to, except the root
+ *   index.html and 404.html, and redirect pages, which carry <meta http-equiv=refresh>).
+ * Messages are compiler style and quote the URL as written (control and invisible
+ * characters and bad bytes as %XX, at most 200 bytes):
+ *   link to ../rust/#ownership: no element with id "ownership" in /tech/rust/
+ *   link to /tech/missing/: no such page (/tech/missing/index.html does not exist)
+ *   image /img/a.png: no such file
+ *   link to /about: no such file (did you mean /about.html?)
+ *   link to /x/: outside the site (not under /docs/)
+ *   link to file:///etc/passwd: file: URLs do not work on a web site
+ *   mailto:bob@: invalid e-mail address
+ *   link to https;//example.org: malformed URL
+ *   link to /a%E2%80%8Bb/: malformed URL (invisible character U+200B)
+ *   warning: link to /guides: a folder needs a trailing slash (/guides/)
+ *   warning: script //cdn.example.org/x.js: protocol-relative URL (write https://)
+ *   warning: link with an empty href
+ *   warning: duplicate id "intro" (first at line 12)
+ *   warning: empty id attribute
+ *   warning: image without alt text
+ *   warning: no page links here (orphan)
+ * ("link to" becomes "image", "script", "frame", "media" or "redirect to" by element.) */
+
+typedef struct lc_page lc_page;
+typedef struct lc_site lc_site;
+
+/* URLs under prefix are files under path. prefix is a URL path ("/docs/") or an absolute
+ * http(s) URL ("https://cdn.example.org/static/"); path is a folder of the checked root
+ * ("." or "" for the root itself, "assets/"). A missing trailing slash is implied on both.
+ * When a map (or the path of base_url) sends a prefix to the root, absolute paths under no
+ * prefix are outside the site and reported as such. */
+typedef struct lc_map {
+    const char *prefix;
+    const char *path;
+} lc_map;
+
+/* Every field may be zero. All strings are borrowed for the duration of the call. */
+typedef struct lc_options {
+    /* "https://example.org/blog/": absolute http(s) URLs with this scheme, host and path
+     * prefix are internal, and the site is served under its path (here /blog/). */
+    const char *base_url;
+    /* Links to skip. A pattern with none of * ? [ matches a URL that contains it; otherwise it
+     * is an fnmatch(3) glob (flags 0, so * also matches '/') against the whole URL. Each link is
+     * tried as written (trimmed) and, once resolved, as an absolute URL ("/tech/go/#x" or
+     * "https://host/p"). Skipped links still count as links for orphans. */
+    const char *const *ignore;
+    size_t nignore;
+    const lc_map *maps;
+    size_t nmaps;
+    /* Warnings count as failures in lc_stats.failures; the caller picks the exit code. */
+    bool strict;
+    /* lc_check_folder's parsing threads; 0 = one per CPU. */
+    int jobs;
+} lc_options;
+
+/* What lc_site_check did; every count is for that call only. */
+typedef struct lc_stats {
+    size_t pages;     /* parsed pages checked */
+    size_t files;     /* other files known */
+    size_t links;     /* URLs looked at (each srcset candidate counts) */
+    size_t internal;  /* of which resolved inside the site and looked up */
+    size_t external;  /* of which http(s) outside the site: not checked */
+    size_t skipped;   /* of which ignored (pattern or data-*-ignore) or another scheme */
+    size_t errors, warnings;
+    size_t failures;  /* errors, plus warnings when options.strict */
+} lc_stats;
+
+/* The element a finding is about, handed to the locate callback. Every string is borrowed
+ * for the duration of the call and never NULL.
+ *   href       the URL as written (one srcset candidate); for a duplicate or empty id the id;
+ *              for an image without alt its src; "" for an orphan page
+ *   page       the page path, "tech/go/index.html"
+ *   html_line  line of the element in the page's HTML (the line of its closing '>', as
+ *              xmlGetLineNo); 0 for an orphan page
+ *   element    "a", "img" ... (the tag of the element holding an id); "" for an orphan page
+ *   attr       "href", "src", "srcset", "poster", "content", "id", "alt"; "" for an orphan */
+typedef struct lc_link {
+    const char *href;
+    const char *page;
+    int html_line;
+    const char *element;
+    const char *attr;
+} lc_link;
+
+/* Maps a finding to its source position. *file, *line and *col arrive set to the defaults
+ * (page path, html_line, 0); the callback may overwrite them. A *file it sets must stay valid
+ * until the callback returns to lc_site_check (which copies it). */
+typedef void (*lc_locate_fn)(void *ud, const lc_link *link, const char **file, int *line,
+                             int *col);
+
+/* Initialises libxml2 once (xmlInitParser). lc_page_parse calls it itself, so calling it
+ * first is only needed before other threads use libxml2. Thread-safe. */
+void lc_global_init(void);
+
+/* Parses one page of HTML (any encoding libxml2 knows: a declared charset is honoured, UTF-8
+ * otherwise) and keeps only what checking needs: ids, links, <base href>. path is the page's
+ * path relative to the site root ("tech/go/index.html"; a leading '/' is dropped). Never
+ * fails: input libxml2 cannot make sense of yields a page with fewer links. Thread-safe.
+ * Caller frees with lc_page_free(), or hands it to lc_site_add_page(). */
+lc_page *lc_page_parse(const char *html, size_t len, const char *path);
+void lc_page_free(lc_page *page);
+/* Borrowed; valid until the page is freed. */
+const char *lc_page_path(const lc_page *page);
+/* Number of URLs found in the page (each srcset candidate counts). */
+size_t lc_page_link_count(const lc_page *page);
+
+/* Caller frees with lc_site_free(), which frees the pages it holds. */
+lc_site *lc_site_new(void);
+void lc_site_free(lc_site *site);
+/* A file of the output that is not a parsed page (CSS, image, PDF, or HTML not parsed).
+ * path as for lc_page_parse. Adding a path twice is harmless. */
+void lc_site_add_file(lc_site *site, const char *path);
+/* Takes ownership of page. A second page with the same path replaces the first. */
+void lc_site_add_page(lc_site *site, lc_page *page);
+
+/* Checks every link of every page and adds one diagnostic per finding to dl, sorted among
+ * themselves (diag_list_sort), after whatever dl held. locate may be NULL (positions are then
+ * the page path and the HTML line). opt may be NULL; invalid base_url or maps (see
+ * lc_options_error) are ignored. stats may be NULL. Single-threaded; the site is not changed
+ * except for orphan bookkeeping, so calling it twice gives the same findings. */
+void lc_site_check(lc_site *site, const lc_options *opt, lc_locate_fn locate, void *ud,
+                   diag_list *dl, lc_stats *stats);
+
+/* NULL when base_url and every map are usable; otherwise a message for the command line
+ * ("--base-url ftp://x: not an http(s) URL"), which the caller frees. */
+char *lc_options_error(const lc_options *opt);
+
+/* The whole of `refpress check --html DIR`: walks dir in sorted order (dot files included;
+ * symbolic links followed only when they stay inside dir, otherwise noted and skipped),
+ * parses every .html/.htm file on opt->jobs threads, adds every other file, checks, and
+ * appends the findings to dl with file names relative to dir. Returns false only when dir
+ * cannot be read (with a diagnostic); unreadable files inside it are errors in dl. */
+bool lc_check_folder(const char *dir, const lc_options *opt, diag_list *dl, lc_stats *stats);
+
+/* Pieces exposed for tests and for the build's locate callback. */
+
+/* Splits a srcset attribute per the HTML algorithm ("parse a srcset attribute"): appends each
+ * candidate URL to out followed by a NUL byte, descriptors dropped, and returns how many.
+ * "data:image/png;base64,AAA,BBB 2x" is one candidate. */
+size_t lc_srcset_split(const char *srcset, buf_t *out);
+
+/* Percent-decodes s[0..n) and appends the bytes to out. Returns false (out then holds a
+ * partial result) on '%' without two hex digits after it, or on %00. */
+bool lc_percent_decode(const char *s, size_t n, buf_t *out);
+
+/* Resolves ref (a URL with no scheme: "../a/", "/x", "?q", "#f", "//host/p") against base,
+ * which is an absolute path ("/tech/go/index.html") or an absolute URL ("https://h/p/").
+ * Appends the result to out: "." and ".." segments (also as %2e) removed, never climbing
+ * above the root, query and fragment kept. */
+void lc_url_resolve(const char *base, const char *ref, buf_t *out);
+
+#endif
