@@ -12,12 +12,14 @@
 #include "output.h"
 #include "publish.h"
 #include "site.h"
+#include "sitecheck.h"
 #include "util.h"
 
 typedef struct worker_pool {
     const site *site;
     output *out;
     const build_options *opt;
+    sitecheck *check;     /* NULL with --no-check */
     size_t next;          /* next page to take (atomic) */
     size_t done;          /* pages rendered (atomic) */
 } worker_pool;
@@ -41,8 +43,9 @@ static void *worker_run(void *arg)
         if (i >= s->npages) break;
         const page *p = s->pages[i];
         buf_clear(&html);
-        if (context_render_page(engine, s, p, &html, &w->dl))
-            output_write(pool->out, p->out, html.ptr ? html.ptr : "", html.len, &w->dl);
+        if (context_render_page(engine, s, p, &html, &w->dl) &&
+            output_write(pool->out, p->out, buf_cstr(&html), html.len, &w->dl) && pool->check)
+            sitecheck_page(pool->check, p, buf_cstr(&html), html.len);
         size_t done = __atomic_add_fetch(&pool->done, 1, __ATOMIC_RELAXED);
         if (w->reports_progress && pool->opt->progress && (done % 64 == 0 || done == s->npages))
             pool->opt->progress(pool->opt->progress_ud, done, s->npages);
@@ -59,10 +62,10 @@ static int default_jobs(void)
 }
 
 /* Renders every page; worker 0 runs on the calling thread. */
-static void render_all(const site *s, output *out, const build_options *opt, int jobs,
-                       diag_list *dl)
+static void render_all(const site *s, output *out, const build_options *opt, sitecheck *check,
+                       int jobs, diag_list *dl)
 {
-    worker_pool pool = {s, out, opt, 0, 0};
+    worker_pool pool = {s, out, opt, check, 0, 0};
     worker *w = xcalloc((size_t)jobs, sizeof *w);
     for (int i = 0; i < jobs; i++) {
         w[i].pool = &pool;
@@ -80,8 +83,8 @@ static void render_all(const site *s, output *out, const build_options *opt, int
     free(w);
 }
 
-static void write_redirect(const site *s, output *out, const page *p, const char *rel,
-                           diag_list *dl)
+static void write_redirect(const site *s, output *out, sitecheck *check, const page *p,
+                           const char *rel, diag_list *dl)
 {
     buf_t b = BUF_INIT, url = BUF_INIT;
     buf_printf(&url, "%s%s", s->base_path, p->url + 1);
@@ -100,7 +103,8 @@ static void write_redirect(const site *s, output *out, const page *p, const char
     buf_puts(&b, "\">");
     buf_put_html_escaped(&b, p->title, strlen(p->title));
     buf_puts(&b, "</a>.</p>\n</body>\n</html>\n");
-    output_write(out, rel, b.ptr, b.len, dl);
+    if (output_write(out, rel, b.ptr, b.len, dl) && check)
+        sitecheck_redirect(check, p, rel, b.ptr, b.len);
     buf_free(&b);
     buf_free(&url);
 }
@@ -138,6 +142,35 @@ static void write_assets(const site *s, output *out, build_stats *st, diag_list 
     }
 }
 
+/* The link check's options: the site's base URL when it is absolute, else its base path
+ * mapped to the output root. */
+static void check_options(const site *s, const build_options *opt, lc_options *lo, lc_map *map)
+{
+    *lo = (lc_options){0};
+    lo->ignore = opt->ignore;
+    lo->nignore = opt->nignore;
+    lo->strict = opt->strict;
+    if (str_starts_with(s->base_url, "http://") || str_starts_with(s->base_url, "https://")) {
+        lo->base_url = s->base_url;
+    } else if (strcmp(s->base_path, "/") != 0) {
+        *map = (lc_map){s->base_path, "."};
+        lo->maps = map;
+        lo->nmaps = 1;
+    }
+}
+
+static void run_check(sitecheck *check, output *out, build_stats *st, diag_list *dl)
+{
+    lc_stats ls;
+    size_t nfiles;
+    const char *const *files = output_files(out, &nfiles);
+    sitecheck_run(check, files, nfiles, dl, &ls);
+    st->checked = true;
+    st->links = ls.links;
+    st->broken = ls.errors;
+    st->link_warnings = ls.warnings;
+}
+
 build_status build_run(const build_options *opt, build_stats *st, diag_list *dl)
 {
     *st = (build_stats){0};
@@ -158,16 +191,22 @@ build_status build_run(const build_options *opt, build_stats *st, diag_list *dl)
     int jobs = opt->jobs > 0 ? opt->jobs : default_jobs();
     if ((size_t)jobs > s->npages) jobs = s->npages ? (int)s->npages : 1;
     st->jobs = jobs;
-    render_all(s, out, opt, jobs, dl);
+    lc_options lo;
+    lc_map map;
+    check_options(s, opt, &lo, &map);
+    sitecheck *check = opt->no_check ? NULL : sitecheck_new(s, &lo);
+    render_all(s, out, opt, check, jobs, dl);
     st->pages = s->npages;
     for (size_t i = 0; i < s->npages; i++)
         for (size_t k = 0; k < s->pages[i]->naliases; k++, st->redirects++)
-            write_redirect(s, out, s->pages[i], s->pages[i]->aliases[k], dl);
+            write_redirect(s, out, check, s->pages[i], s->pages[i]->aliases[k], dl);
     write_publishing(s, out, dl);
     write_assets(s, out, st, dl);
+    if (check && !dl->errors) run_check(check, out, st, dl);
+    sitecheck_free(check);
     site_free(s);
     diag_list_sort(dl);
-    if (dl->errors) {
+    if (dl->errors || (opt->strict && st->link_warnings)) {
         output_abort(out);
         return BUILD_ERRORS;
     }

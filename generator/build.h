@@ -14,6 +14,10 @@ typedef struct build_options {
     const char *base_url; /* NULL: from site.yaml */
     bool drafts;
     int jobs;             /* worker threads; 0: one per core */
+    bool no_check;        /* skip the link check */
+    bool strict;          /* link warnings fail the build too */
+    const char *const *ignore; /* link patterns to skip (see lc_options) */
+    size_t nignore;
     /* Called now and then with the pages rendered so far (from one thread at a time). */
     void (*progress)(void *ud, size_t done, size_t total);
     void *progress_ud;
@@ -24,6 +28,10 @@ typedef struct build_stats {
     size_t redirects;     /* alias pages written */
     size_t files;         /* assets copied, fingerprinted copies included */
     int jobs;             /* worker threads used */
+    bool checked;         /* the link check ran */
+    size_t links;         /* links looked at */
+    size_t broken;        /* link errors */
+    size_t link_warnings;
 } build_stats;
 
 typedef enum {

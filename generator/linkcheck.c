@@ -947,6 +947,7 @@ typedef struct checker {
     const rec *rec;          /* being checked */
     bool quiet;              /* the URL is ignored: resolve it for orphans, report nothing */
     buf_t page_url, base, href, abs, canon, file, key, frag, msg, s1, s2;
+    buf_t note;              /* what the locate callback adds to a message */
 } checker;
 
 static void checker_add_rule(checker *c, const char *prefix, const char *path)
@@ -990,7 +991,7 @@ static void checker_free(checker *c)
     }
     free(c->maps);
     buf_t *bufs[] = {&c->page_url, &c->base, &c->href, &c->abs, &c->canon, &c->file, &c->key,
-                     &c->frag, &c->msg, &c->s1, &c->s2};
+                     &c->frag, &c->msg, &c->s1, &c->s2, &c->note};
     for (size_t i = 0; i < sizeof bufs / sizeof *bufs; i++) buf_free(bufs[i]);
     diag_list_free(&c->out);
 }
@@ -1034,8 +1035,11 @@ static void report(checker *c, diag_severity sev, const lc_link *l)
 {
     const char *file = l->page;
     int line = l->html_line, col = 0;
-    if (c->locate) c->locate(c->ud, l, &file, &line, &col);
-    diag_add(&c->out, sev, file ? file : l->page, line, col, "%s", c->msg.ptr ? c->msg.ptr : "");
+    buf_clear(&c->note);
+    if (c->locate) c->locate(c->ud, l, &file, &line, &col, &c->note);
+    diag_add(&c->out, sev, file ? file : l->page, line, col, "%s%s%s%s",
+             c->msg.ptr ? c->msg.ptr : "", c->note.len ? " (" : "", buf_cstr(&c->note),
+             c->note.len ? ")" : "");
 }
 
 /* Reports about the current URL: "[link to ]URL: " and the rest; nothing when quiet. */

@@ -116,9 +116,10 @@ typedef struct lc_link {
 
 /* Maps a finding to its source position. *file, *line and *col arrive set to the defaults
  * (page path, html_line, 0); the callback may overwrite them. A *file it sets must stay valid
- * until the callback returns to lc_site_check (which copies it). */
+ * until the callback returns to lc_site_check (which copies it). Text the callback appends to
+ * note (which arrives empty) ends the message in parentheses: "… (in /tech/go/)". */
 typedef void (*lc_locate_fn)(void *ud, const lc_link *link, const char **file, int *line,
-                             int *col);
+                             int *col, buf_t *note);
 
 /* Initialises libxml2 once (xmlInitParser). lc_page_parse calls it itself, so calling it
  * first is only needed before other threads use libxml2. Thread-safe. */

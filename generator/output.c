@@ -123,6 +123,12 @@ bool output_has(output *o, const char *rel)
     return found;
 }
 
+const char *const *output_files(output *o, size_t *n)
+{
+    *n = o->nwritten;
+    return (const char *const *)o->written;
+}
+
 bool output_write(output *o, const char *rel, const void *data, size_t len, diag_list *dl)
 {
     if (!claim(o, rel, dl)) return false;

@@ -31,6 +31,10 @@ bool output_copy(output *o, const char *rel, const char *src, diag_list *dl);
 /* Whether rel was already written (by a copy or write in this build). */
 bool output_has(output *o, const char *rel);
 
+/* Every path written so far, in the order written. Borrowed; valid until the next write or
+ * until o is freed. Not for use while other threads write. */
+const char *const *output_files(output *o, size_t *n);
+
 /* Swaps the staging folder into place (atomically where the kernel allows), removes the old
  * output and frees o. On failure the previous output is left as it was, the staging folder is
  * removed, an error is added and false returned; o is freed either way. */

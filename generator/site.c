@@ -46,6 +46,8 @@ static void page_free(page *p)
     free(p->related);
     free(p->term);
     free(p->own_title);
+    for (size_t i = 0; i < p->nfm_links; i++) free(p->fm_links[i].dest);
+    free(p->fm_links);
     for (size_t i = 0; i < p->naliases; i++)
         free(p->aliases[i]);
     free(p->aliases);
@@ -359,6 +361,11 @@ static void on_markdown(void *ud, value *node)
     md_result r;
     md_render(node->str, node->len, node->line, node->col, &o, &r);
     node->html = value_doc_strdup(p->doc, r.html);
+    xgrow(&p->fm_links, &p->capfm_links, p->nfm_links + r.nlinks, sizeof *p->fm_links);
+    for (size_t i = 0; i < r.nlinks; i++) { /* kept for link checking; r gives them up */
+        p->fm_links[p->nfm_links++] = r.links[i];
+        r.links[i].dest = NULL;
+    }
     md_result_free(&r);
 }
 

@@ -46,6 +46,8 @@ struct page {
     value_doc *doc;      /* front matter document (owned); NULL when none */
     value *front;        /* its root map; NULL when none or empty */
     md_result body;      /* rendered Markdown body */
+    md_link *fm_links;   /* links written in Markdown fields of the front matter */
+    size_t nfm_links, capfm_links;
     page *parent;        /* the section page holding this page (home holds top-level ones) */
     page **children;     /* for sections/home: regular pages then subsections; for terms: pages */
     size_t nchildren, capchildren;

@@ -204,7 +204,8 @@ typedef struct located {
 
 /* Maps links of tech/go/index.html to "content/tech/go.md", HTML line L to Markdown line
  * 100 + L, column 7; records what it was given. */
-static void locate_markdown(void *ud, const lc_link *l, const char **file, int *line, int *col)
+static void locate_markdown(void *ud, const lc_link *l, const char **file, int *line, int *col,
+                            buf_t *note)
 {
     located *x = ud;
     x->calls++;
@@ -215,6 +216,10 @@ static void locate_markdown(void *ud, const lc_link *l, const char **file, int *
         *file = "content/tech/go.md";
         *line = 100 + l->html_line;
         *col = 7;
+    } else if (strcmp(l->page, "index.html") == 0) {
+        *file = "templates/home.html";
+        *line = 0;
+        buf_puts(note, "on /");
     }
 }
 
@@ -234,8 +239,9 @@ static void test_locate(void)
                    "(/nope/index.html does not exist)\n"
                    "content/tech/go.md:103:7: error: image b.png: no such file\n"
                    "content/tech/go.md:104:7: warning: duplicate id \"x\" (first at line 4)\n"
-                   "index.html:1: error: link to #gone: no element with id \"gone\" in /\n"
-                   "lonely.html: warning: no page links here (orphan)\n");
+                   "lonely.html: warning: no page links here (orphan)\n"
+                   "templates/home.html: error: link to #gone: no element with id \"gone\" in / "
+                   "(on /)\n");
     CHECK_INT(x.calls, 5);
     CHECK_STR(x.seen, "[/nope/|tech/go/index.html|2|a|href|tech/go/index.html:2:0]"
                       "[b.png|tech/go/index.html|3|img|srcset|tech/go/index.html:3:0]"

@@ -1,0 +1,148 @@
+/* sitecheck.c — the link check of a build, with findings mapped back to their sources. */
+#include "sitecheck.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "context.h"
+#include "strmap.h"
+#include "util.h"
+
+struct sitecheck {
+    const site *s;
+    const lc_options *opt;
+    lc_page **pages;        /* by page index; NULL until rendered */
+    lc_page **redirects;
+    size_t nredirects, capredirects;
+    strmap *by_out;         /* output path -> page (pages and their redirects) */
+};
+
+sitecheck *sitecheck_new(const site *s, const lc_options *opt)
+{
+    sitecheck *c = xcalloc(1, sizeof *c);
+    c->s = s;
+    c->opt = opt;
+    c->pages = xcalloc(s->npages + 1, sizeof *c->pages);
+    c->by_out = strmap_new();
+    for (size_t i = 0; i < s->npages; i++) strmap_put(c->by_out, s->pages[i]->out, s->pages[i]);
+    lc_global_init();
+    return c;
+}
+
+void sitecheck_free(sitecheck *c)
+{
+    if (!c) return;
+    for (size_t i = 0; i < c->s->npages; i++) lc_page_free(c->pages[i]);
+    for (size_t i = 0; i < c->nredirects; i++) lc_page_free(c->redirects[i]);
+    free(c->pages);
+    free(c->redirects);
+    strmap_free(c->by_out);
+    free(c);
+}
+
+void sitecheck_page(sitecheck *c, const page *p, const char *html, size_t len)
+{
+    c->pages[p->index] = lc_page_parse(html, len, p->out);
+}
+
+void sitecheck_redirect(sitecheck *c, const page *p, const char *rel, const char *html,
+                        size_t len)
+{
+    xgrow(&c->redirects, &c->capredirects, c->nredirects + 1, sizeof *c->redirects);
+    c->redirects[c->nredirects++] = lc_page_parse(html, len, rel);
+    strmap_put(c->by_out, rel, (void *)p);
+}
+
+/* ------------------------------------------------------------------ finding the source */
+
+/* Whether href (as the page has it) is the Markdown destination dest: the same, or dest with
+ * the base path in front, or the same once percent-decoded (cmark encodes spaces and such). */
+static bool same_link(const char *href, const char *dest, const char *base_path)
+{
+    if (strcmp(href, dest) == 0) return true;
+    size_t bp = strlen(base_path);
+    while (bp > 0 && base_path[bp - 1] == '/') bp--;
+    if (dest[0] == '/' && bp && strncmp(href, base_path, bp) == 0 && strcmp(href + bp, dest) == 0)
+        return true;
+    buf_t dec = BUF_INIT;
+    bool same = lc_percent_decode(href, strlen(href), &dec) && strcmp(buf_cstr(&dec), dest) == 0;
+    buf_free(&dec);
+    return same;
+}
+
+static const md_link *find_md_link(const page *p, const char *href, const char *base_path)
+{
+    for (size_t i = 0; i < p->body.nlinks; i++)
+        if (same_link(href, p->body.links[i].dest, base_path)) return &p->body.links[i];
+    for (size_t i = 0; i < p->nfm_links; i++)
+        if (same_link(href, p->fm_links[i].dest, base_path)) return &p->fm_links[i];
+    return NULL;
+}
+
+static const md_heading *find_heading(const page *p, const char *id)
+{
+    for (size_t i = 0; i < p->body.ntoc; i++)
+        if (strcmp(p->body.toc[i].id, id) == 0) return &p->body.toc[i];
+    return NULL;
+}
+
+/* Names the template that wrote the link, and the page in the note. */
+static void from_template(const sitecheck *c, const page *p, const char **file, int *line,
+                          buf_t *note)
+{
+    const site_template *t = site_find_template(c->s, context_template_for(c->s, p));
+    if (t) *file = t->path;
+    *line = 0;
+    buf_printf(note, "on %s", p->url);
+}
+
+static void locate(void *ud, const lc_link *l, const char **file, int *line, int *col,
+                   buf_t *note)
+{
+    const sitecheck *c = ud;
+    const page *p = strmap_get(c->by_out, l->page);
+    if (!p) return;
+    if (strcmp(p->out, l->page) != 0) { /* a redirect page written for an alias */
+        const value_entry *e = value_get_entry(p->front, "aliases");
+        *file = p->src;
+        *line = e ? e->line : 0;
+        *col = e ? e->col : 0;
+        return;
+    }
+    if (!*l->element) { /* the page itself (an orphan) */
+        if (p->src) *file = p->src, *line = 0;
+        return;
+    }
+    if (strcmp(l->attr, "id") == 0) {
+        const md_heading *h = p->src ? find_heading(p, l->href) : NULL;
+        if (h) *file = p->src, *line = h->line, *col = 1;
+        else from_template(c, p, file, line, note);
+        return;
+    }
+    const md_link *m = p->src ? find_md_link(p, l->href, c->s->base_path) : NULL;
+    if (m) *file = p->src, *line = m->line, *col = m->col;
+    else from_template(c, p, file, line, note);
+}
+
+void sitecheck_run(sitecheck *c, const char *const *files, size_t nfiles, diag_list *dl,
+                   lc_stats *stats)
+{
+    lc_site *ls = lc_site_new();
+    strmap *parsed = strmap_new();
+    for (size_t i = 0; i < c->s->npages; i++) {
+        if (!c->pages[i]) continue;
+        strmap_put(parsed, lc_page_path(c->pages[i]), c);
+        lc_site_add_page(ls, c->pages[i]);
+        c->pages[i] = NULL;
+    }
+    for (size_t i = 0; i < c->nredirects; i++) {
+        strmap_put(parsed, lc_page_path(c->redirects[i]), c);
+        lc_site_add_page(ls, c->redirects[i]);
+    }
+    c->nredirects = 0;
+    for (size_t i = 0; i < nfiles; i++)
+        if (!strmap_get(parsed, files[i])) lc_site_add_file(ls, files[i]);
+    lc_site_check(ls, c->opt, locate, c, dl, stats);
+    strmap_free(parsed);
+    lc_site_free(ls);
+}

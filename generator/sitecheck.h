@@ -1,0 +1,31 @@
+/* sitecheck.h — the link check of a build: pages parsed as they are rendered, then every link
+ * checked, each finding named at its source — the Markdown file, line and column where the
+ * link was written, or the template that wrote it and the page. */
+#ifndef REFPRESS_SITECHECK_H
+#define REFPRESS_SITECHECK_H
+
+#include <stddef.h>
+
+#include "diag.h"
+#include "linkcheck.h"
+#include "site.h"
+
+typedef struct sitecheck sitecheck;
+
+/* s and opt are borrowed and must outlive the check. Caller frees with sitecheck_free(). */
+sitecheck *sitecheck_new(const site *s, const lc_options *opt);
+void sitecheck_free(sitecheck *c);
+
+/* Parses the HTML rendered for p (its out path). Safe from several threads at once for
+ * different pages. */
+void sitecheck_page(sitecheck *c, const page *p, const char *html, size_t len);
+/* Parses the redirect page written at rel for p's alias. One thread only. */
+void sitecheck_redirect(sitecheck *c, const page *p, const char *rel, const char *html,
+                        size_t len);
+
+/* Checks every link against the files of the output (files: every path written, pages
+ * included) and adds the findings to dl. stats may be NULL. */
+void sitecheck_run(sitecheck *c, const char *const *files, size_t nfiles, diag_list *dl,
+                   lc_stats *stats);
+
+#endif
