@@ -69,5 +69,34 @@ mkdir -p "$tmp/precious"; echo keep >"$tmp/precious/notes.txt"
 check "refuses to replace a foreign folder" '[ $code = 3 ] && [ "$(cat "$tmp/precious/notes.txt")" = keep ]'
 check "and says why" 'grep -q "refusing to replace a folder that refpress did not write" "$tmp/o"'
 
+# Link checking: in the build, in `check`, and on any folder of HTML.
+bad="$repo/tests/bad/broken-links"
+"$bin" build "$bad" --out "$tmp/nocheck" --no-check --quiet; code=$?
+check "--no-check builds a site with broken links" '[ $code = 0 ] && [ -e "$tmp/nocheck/docs/a/index.html" ]'
+"$bin" check "$bad" >"$tmp/o" 2>&1; code=$?
+check "check SITE fails on broken links" '[ $code = 1 ] && grep -q "^content/docs/a.md:9:37: error: link to /docs/c/: no such page" "$tmp/o"'
+check "check SITE writes nothing into the site" '[ ! -e "$bad/public" ]'
+"$bin" check "$bad" --format github >"$tmp/o" 2>/dev/null
+check "--format github annotations" 'grep -qx "::error file=content/docs/a.md,line=9,col=37::link to /docs/c/%3A no such page (/docs/c/index.html does not exist)" "$tmp/o" || grep -q "^::error file=content/docs/a.md,line=9,col=37::" "$tmp/o"'
+"$bin" check "$bad" --format json >"$tmp/o" 2>/dev/null
+check "--format json lists every finding" '[ "$(grep -c "severity.: .error" "$tmp/o")" = 11 ]'
+"$bin" check "$repo" >"$tmp/o" 2>&1; code=$?
+check "the example site has no broken link" '[ $code = 0 ] && grep -Eq "^checked [0-9,]+ pages · [0-9,]+ links checked, 0 broken" "$tmp/o"'
+mkdir -p "$tmp/html/sub"
+printf '<!DOCTYPE html><title>x</title><a href="sub/">sub</a> <a href="sub">no slash</a> <a href="missing.html">gone</a>\n' >"$tmp/html/index.html"
+printf '<!DOCTYPE html><title>s</title><a href="../">up</a>\n' >"$tmp/html/sub/index.html"
+"$bin" check --html "$tmp/html" >"$tmp/o" 2>&1; code=$?
+check "check --html finds a broken link in plain HTML" '[ $code = 1 ] && grep -q "^index.html:1: error: link to missing.html: no such file" "$tmp/o"'
+rm "$tmp/html/index.html"
+printf '<!DOCTYPE html><title>x</title><a href="sub/">sub</a> <a href="sub">no slash</a>\n' >"$tmp/html/index.html"
+"$bin" check --html "$tmp/html" >/dev/null 2>&1; code=$?
+check "warnings alone pass" '[ $code = 0 ]'
+"$bin" check --html "$tmp/html" --strict >"$tmp/o" 2>&1; code=$?
+check "--strict fails on warnings" '[ $code = 1 ] && grep -q "warning: link to sub: a folder needs a trailing slash (sub/)" "$tmp/o"'
+"$bin" check --html "$tmp/html" --out x 2>/dev/null; code=$?
+check "--out does not go with check" '[ $code = 2 ]'
+"$bin" check --html "$tmp/html" --format yaml 2>/dev/null; code=$?
+check "unknown --format is a usage error" '[ $code = 2 ]'
+
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
