@@ -1,11 +1,12 @@
 # A thin wrapper around CMake for people: `make site` and `make test` are the quick start.
 BUILD    ?= build
 SANBUILD ?= build-sanitize
+TSANBUILD ?= build-tsan
 WERROR   ?= ON
 JOBS     ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_FLAGS = -DREFPRESS_WERROR=$(WERROR)
 
-.PHONY: all deps build site test test-sanitize clean format
+.PHONY: all deps build site test test-sanitize test-tsan clean format
 
 all: build
 
@@ -33,8 +34,16 @@ test-sanitize: deps
 	cd $(SANBUILD) && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
 		ctest --output-on-failure -j $(JOBS)
 
+# The suite in a ThreadSanitizer build (pages render on several threads). The browser tests
+# are left out: they test the pages, not the threads.
+test-tsan: deps
+	cmake -S . -B $(TSANBUILD) $(CMAKE_FLAGS) -DCMAKE_BUILD_TYPE=Debug \
+		-DCMAKE_C_FLAGS="-fsanitize=thread -O1" -DCMAKE_EXE_LINKER_FLAGS="-fsanitize=thread"
+	cmake --build $(TSANBUILD) -j $(JOBS)
+	cd $(TSANBUILD) && TSAN_OPTIONS=halt_on_error=1 ctest --output-on-failure -j $(JOBS) -LE browser
+
 format:
 	clang-format -i generator/*.c generator/*.h tests/unit/*.c
 
 clean:
-	rm -rf $(BUILD) $(SANBUILD) public
+	rm -rf $(BUILD) $(SANBUILD) $(TSANBUILD) public
