@@ -38,7 +38,8 @@ test-sanitize: deps
 # are left out: they test the pages, not the threads.
 test-tsan: deps
 	cmake -S . -B $(TSANBUILD) $(CMAKE_FLAGS) -DCMAKE_BUILD_TYPE=Debug \
-		-DCMAKE_C_FLAGS="-fsanitize=thread -O1" -DCMAKE_EXE_LINKER_FLAGS="-fsanitize=thread"
+		-DCMAKE_C_FLAGS="-fsanitize=thread -O1" -DCMAKE_EXE_LINKER_FLAGS="-fsanitize=thread" \
+		-DREFPRESS_CORPUS_PAGES=1000
 	cmake --build $(TSANBUILD) -j $(JOBS)
 	cd $(TSANBUILD) && TSAN_OPTIONS=halt_on_error=1 ctest --output-on-failure -j $(JOBS) -LE browser
 
