@@ -156,8 +156,8 @@ static void push_page(lua_State *L, const site *s, const page *p)
     set_str(L, "updated", p->updated ? p->updated : p->date);
     set_str(L, "taxonomy", p->taxonomy);
     set_int(L, "weight", p->weight);
-    set_int(L, "word_count", (lua_Integer)p->body.words);
-    set_int(L, "reading_minutes", md_reading_minutes(p->body.words));
+    set_int(L, "word_count", (lua_Integer)(p->body.words + p->fm_words));
+    set_int(L, "reading_minutes", md_reading_minutes(p->body.words + p->fm_words));
     set_int(L, "count", (lua_Integer)p->nchildren);
     lua_pushboolean(L, p->draft);
     lua_setfield(L, -2, "draft");
@@ -351,8 +351,11 @@ static int helper_markdown(lua_State *L)
     md_options o = {s->unsafe_markdown, false, s->base_path};
     md_result r;
     md_render(text, n, 1, 1, &o, &r);
-    tpl_push_safe(L, r.html, r.html_len);
+    buf_t html = BUF_INIT;
+    md_polish_html(r.html, r.html_len, &html);
     md_result_free(&r);
+    tpl_push_safe(L, buf_cstr(&html), html.len);
+    buf_free(&html);
     return 1;
 }
 
@@ -838,7 +841,10 @@ bool context_render_page(tpl_engine *e, const site *s, const page *p, buf_t *out
     int top = lua_gettop(L);
     lua_createtable(L, 0, 1);                           /* stack: ctx */
     lua_createtable(L, 0, 1);                           /* stack: ctx view */
-    tpl_push_safe(L, p->body.html ? p->body.html : "", p->body.html_len);
+    buf_t html = BUF_INIT;
+    md_polish_html(p->body.html ? p->body.html : "", p->body.html_len, &html);
+    tpl_push_safe(L, buf_cstr(&html), html.len);
+    buf_free(&html);
     lua_setfield(L, -2, "content");
     lua_createtable(L, 0, 1);                           /* stack: ctx view mt */
     lua_rawgetp(L, LUA_REGISTRYINDEX, &PAGES_KEY);

@@ -1244,6 +1244,65 @@ void md_render(const char *text, size_t len, int first_line, int first_col, cons
     ctx_free(&c);
 }
 
+/* One replacement of md_polish_html: cmark's markup, and what replaces it. */
+typedef struct polish_rule {
+    const char *from;
+    const char *to;
+} polish_rule;
+
+static const polish_rule polish_rules[] = {
+    {"<table>", "<div class=\"table-wrap\" tabindex=\"0\"><table>"},
+    {"</table>", "</table></div>"},
+    {"<pre>", "<pre tabindex=\"0\">"},
+    {"<input type=\"checkbox\" checked=\"\" disabled=\"\" /> ",
+     "<span class=\"task-box task-done\" aria-hidden=\"true\"></span>"
+     "<span class=\"visually-hidden\">Done: </span>"},
+    {"<input type=\"checkbox\" disabled=\"\" /> ",
+     "<span class=\"task-box\" aria-hidden=\"true\"></span>"
+     "<span class=\"visually-hidden\">To do: </span>"},
+    {"<section class=\"footnotes\" data-footnotes>",
+     "<section class=\"footnotes\" data-footnotes aria-label=\"Footnotes\">"},
+};
+
+/* <pre><code class="language-xyz"> becomes <pre data-lang="xyz" tabindex="0"><code …>. */
+static size_t polish_code(const char *p, const char *end, buf_t *out)
+{
+    static const char open[] = "<pre><code class=\"language-";
+    size_t n = sizeof open - 1;
+    if ((size_t)(end - p) <= n || memcmp(p, open, n) != 0) return 0;
+    const char *lang = p + n, *q = memchr(lang, '"', (size_t)(end - lang));
+    if (!q || q == lang) return 0;
+    buf_puts(out, "<pre data-lang=\"");
+    buf_put(out, lang, (size_t)(q - lang));
+    buf_puts(out, "\" tabindex=\"0\"><code class=\"language-");
+    buf_put(out, lang, (size_t)(q - lang));
+    return (size_t)(q - p);
+}
+
+void md_polish_html(const char *html, size_t len, buf_t *out)
+{
+    const char *p = html, *end = html + len, *run = html;
+    buf_grow(out, len + len / 8);
+    while ((p = memchr(p, '<', (size_t)(end - p)))) {
+        buf_put(out, run, (size_t)(p - run));
+        size_t took = polish_code(p, end, out);
+        for (size_t i = 0; !took && i < sizeof polish_rules / sizeof *polish_rules; i++) {
+            size_t n = strlen(polish_rules[i].from);
+            if ((size_t)(end - p) >= n && memcmp(p, polish_rules[i].from, n) == 0) {
+                buf_puts(out, polish_rules[i].to);
+                took = n;
+            }
+        }
+        if (!took) {
+            buf_putc(out, '<');
+            took = 1;
+        }
+        p += took;
+        run = p;
+    }
+    buf_put(out, run, (size_t)(end - run));
+}
+
 void md_result_free(md_result *r)
 {
     if (!r) return;

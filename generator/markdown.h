@@ -7,6 +7,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "buf.h"
+
 typedef struct md_heading {
     int level;   /* 1..6 */
     char *id;    /* unique within the document, GitHub style ("getting-started", "faq-1") */
@@ -70,6 +72,14 @@ void md_result_free(md_result *r);
  *   blocks; emphasis does not split a word, block boundaries and line breaks do.
  * - Several threads may call md_render at once: parsing is serialised inside (cmark-gfm 0.29
  *   edits global tables while it parses), rendering runs in parallel. Link with pthreads. */
+
+/* Appends html (as md_render writes it) with the changes a reader needs: each <table> inside
+ * <div class="table-wrap" tabindex="0"> so a wide table scrolls in its own box and can be
+ * scrolled from the keyboard; <pre> blocks focusable (tabindex="0") and, for fenced code
+ * with a language, carrying data-lang="python"; task-list checkboxes (unlabelled disabled
+ * inputs) replaced by a drawn box and the words "Done:" or "To do:" for screen readers; and
+ * the footnotes section named. Only cmark's own markup is matched. */
+void md_polish_html(const char *html, size_t len, buf_t *out);
 
 /* Reading time at 220 words a minute, at least 1 for a non-empty text. */
 int md_reading_minutes(size_t words);

@@ -360,7 +360,11 @@ static void on_markdown(void *ud, value *node)
     o.heading_ids = false;
     md_result r;
     md_render(node->str, node->len, node->line, node->col, &o, &r);
-    node->html = value_doc_strdup(p->doc, r.html);
+    buf_t html = BUF_INIT;
+    md_polish_html(r.html, r.html_len, &html);
+    node->html = value_doc_strdup(p->doc, buf_cstr(&html));
+    buf_free(&html);
+    p->fm_words += r.words;
     xgrow(&p->fm_links, &p->capfm_links, p->nfm_links + r.nlinks, sizeof *p->fm_links);
     for (size_t i = 0; i < r.nlinks; i++) { /* kept for link checking; r gives them up */
         p->fm_links[p->nfm_links++] = r.links[i];

@@ -47,6 +47,7 @@ struct page {
     value *front;        /* its root map; NULL when none or empty */
     md_result body;      /* rendered Markdown body */
     md_link *fm_links;   /* links written in Markdown fields of the front matter */
+    size_t fm_words;     /* words in those Markdown fields */
     size_t nfm_links, capfm_links;
     page *parent;        /* the section page holding this page (home holds top-level ones) */
     page **children;     /* for sections/home: regular pages then subsections; for terms: pages */

@@ -1,6 +1,7 @@
 /* sitecheck.c — the link check of a build, with findings mapped back to their sources. */
 #include "sitecheck.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -15,6 +16,7 @@ struct sitecheck {
     lc_page **redirects;
     size_t nredirects, capredirects;
     strmap *by_out;         /* output path -> page (pages and their redirects) */
+    strmap *seen;           /* "page\nhref" -> findings so far + 1, while checking */
 };
 
 sitecheck *sitecheck_new(const site *s, const lc_options *opt)
@@ -70,13 +72,33 @@ static bool same_link(const char *href, const char *dest, const char *base_path)
     return same;
 }
 
-static const md_link *find_md_link(const page *p, const char *href, const char *base_path)
+/* The nth (from 0) Markdown link of p to href, front matter first (its fields come before the
+ * body on every page), or the last one when there are fewer. */
+static const md_link *find_md_link(const page *p, const char *href, const char *base_path,
+                                   size_t nth)
 {
-    for (size_t i = 0; i < p->body.nlinks; i++)
-        if (same_link(href, p->body.links[i].dest, base_path)) return &p->body.links[i];
+    const md_link *found = NULL;
     for (size_t i = 0; i < p->nfm_links; i++)
-        if (same_link(href, p->fm_links[i].dest, base_path)) return &p->fm_links[i];
-    return NULL;
+        if (same_link(href, p->fm_links[i].dest, base_path) && (found = &p->fm_links[i]) &&
+            nth-- == 0)
+            return found;
+    for (size_t i = 0; i < p->body.nlinks; i++)
+        if (same_link(href, p->body.links[i].dest, base_path) && (found = &p->body.links[i]) &&
+            nth-- == 0)
+            return found;
+    return found;
+}
+
+/* How many findings about href on page came before this one: the checker reports a page's
+ * links in document order, so the nth finding is the nth time the link was written. */
+static size_t finding_rank(sitecheck *c, const char *page_path, const char *href)
+{
+    buf_t key = BUF_INIT;
+    buf_printf(&key, "%s\n%s", page_path, href);
+    size_t n = (size_t)(uintptr_t)strmap_get(c->seen, key.ptr);
+    strmap_put(c->seen, key.ptr, (void *)(uintptr_t)(n + 1));
+    buf_free(&key);
+    return n;
 }
 
 static const md_heading *find_heading(const page *p, const char *id)
@@ -99,7 +121,7 @@ static void from_template(const sitecheck *c, const page *p, const char **file, 
 static void locate(void *ud, const lc_link *l, const char **file, int *line, int *col,
                    buf_t *note)
 {
-    const sitecheck *c = ud;
+    sitecheck *c = ud;
     const page *p = strmap_get(c->by_out, l->page);
     if (!p) return;
     if (strcmp(p->out, l->page) != 0) { /* a redirect page written for an alias */
@@ -119,7 +141,9 @@ static void locate(void *ud, const lc_link *l, const char **file, int *line, int
         else from_template(c, p, file, line, note);
         return;
     }
-    const md_link *m = p->src ? find_md_link(p, l->href, c->s->base_path) : NULL;
+    const md_link *m =
+        p->src ? find_md_link(p, l->href, c->s->base_path, finding_rank(c, l->page, l->href))
+               : NULL;
     if (m) *file = p->src, *line = m->line, *col = m->col;
     else from_template(c, p, file, line, note);
 }
@@ -142,7 +166,10 @@ void sitecheck_run(sitecheck *c, const char *const *files, size_t nfiles, diag_l
     c->nredirects = 0;
     for (size_t i = 0; i < nfiles; i++)
         if (!strmap_get(parsed, files[i])) lc_site_add_file(ls, files[i]);
+    c->seen = strmap_new();
     lc_site_check(ls, c->opt, locate, c, dl, stats);
+    strmap_free(c->seen);
+    c->seen = NULL;
     strmap_free(parsed);
     lc_site_free(ls);
 }
