@@ -141,7 +141,7 @@ static void article(buf_t *b, const site *s, const page *p)
     str_field(b, &first, is_article ? "headline" : "name", p->title);
     str_field(b, &first, "description", p->description);
     url_field(b, &first, s, "url", p->url);
-    str_field(b, &first, "datePublished", p->date);
+    str_field(b, &first, "datePublished", p->date ? p->date : p->updated);
     str_field(b, &first, "dateModified", p->updated ? p->updated : p->date);
     str_field(b, &first, "inLanguage", s->language);
     if (is_article) {
