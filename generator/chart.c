@@ -262,6 +262,12 @@ static plot plot_main(int y0, int y1, int width)
     return p;
 }
 
+/* Text sizes in user units: larger in the narrow frame, which a phone shows at about 1:1. */
+static int axis_font(const plot *p)
+{
+    return p->width < W ? 14 : 12;
+}
+
 /* The class and id of the wide or the narrow drawing of a chart. */
 static const char *variant_class(bool narrow)
 {
@@ -336,7 +342,8 @@ static void put_axes(buf_t *o, const plot *p)
         put_hline(o, p, plot_y(p, v * 10), "");
     buf_puts(o, "</g>\n");
     put_hline(o, p, p->bottom, " class=\"chart-axis\" style=\"" ST_AXIS "\" stroke-width=\"1\"");
-    buf_puts(o, "<g class=\"chart-label\" style=\"" ST_TEXT "\" font-size=\"12\">\n");
+    buf_printf(o, "<g class=\"chart-label\" style=\"" ST_TEXT "\" font-size=\"%d\">\n",
+               axis_font(p));
     for (int v = 0; v <= 100; v += 25) {
         buf_puts(o, "<text x=\"");
         put_coord(o, p->grid_left - 6);
@@ -496,7 +503,8 @@ static void put_current_label(buf_t *o, const norm *nm, const plot *p)
     buf_t text = BUF_INIT;
     put_current(&text, nm);
     double x = plot_x(p, nm->last), y = plot_y(p, norm_val(nm, nm->last));
-    double half = (double)text.len * 7.5 / 2; /* ASCII only; ~7.5 units a glyph at 13 */
+    int font = axis_font(p) + 1;
+    double half = (double)text.len * 0.58 * font / 2; /* ASCII only: ~0.58 em a glyph */
     const char *anchor = "middle";
     double tx = x;
     if (x + half > p->width - 4) {
@@ -512,7 +520,7 @@ static void put_current_label(buf_t *o, const norm *nm, const plot *p)
     put_coord(o, tx);
     buf_puts(o, "\" y=\"");
     put_coord(o, below ? y + 24 : y - 12);
-    buf_printf(o, "\" text-anchor=\"%s\" font-size=\"13\" font-weight=\"600\">", anchor);
+    buf_printf(o, "\" text-anchor=\"%s\" font-size=\"%d\" font-weight=\"600\">", anchor, font);
     buf_put(o, text.ptr, text.len);
     buf_puts(o, "</text>\n");
     buf_free(&text);
