@@ -156,12 +156,11 @@ static void push_page(lua_State *L, const site *s, const page *p)
     set_str(L, "updated", p->updated ? p->updated : p->date);
     set_str(L, "taxonomy", p->taxonomy);
     set_int(L, "weight", p->weight);
-    set_int(L, "word_count", (lua_Integer)(p->body.words + p->fm_words));
-    set_int(L, "reading_minutes", md_reading_minutes(p->body.words + p->fm_words));
+    set_int(L, "word_count", (lua_Integer)(p->words + p->fm_words));
+    set_int(L, "reading_minutes", md_reading_minutes(p->words + p->fm_words));
     set_int(L, "count", (lua_Integer)p->nchildren);
     lua_pushboolean(L, p->draft);
     lua_setfield(L, -2, "draft");
-    set_toc(L, &p->body);
     set_front(L, p);
 }
 
@@ -839,13 +838,17 @@ bool context_render_page(tpl_engine *e, const site *s, const page *p, buf_t *out
 {
     lua_State *L = tpl_engine_state(e);
     int top = lua_gettop(L);
+    md_result body;
+    if (!site_render_body(s, p, &body, dl)) return false;
     lua_createtable(L, 0, 1);                           /* stack: ctx */
-    lua_createtable(L, 0, 1);                           /* stack: ctx view */
+    lua_createtable(L, 0, 2);                           /* stack: ctx view */
     buf_t html = BUF_INIT;
-    md_polish_html(p->body.html ? p->body.html : "", p->body.html_len, &html);
+    md_polish_html(body.html ? body.html : "", body.html_len, &html);
     tpl_push_safe(L, buf_cstr(&html), html.len);
     buf_free(&html);
     lua_setfield(L, -2, "content");
+    set_toc(L, &body);                                  /* this page's own, like content */
+    md_result_free(&body);
     lua_createtable(L, 0, 1);                           /* stack: ctx view mt */
     lua_rawgetp(L, LUA_REGISTRYINDEX, &PAGES_KEY);
     lua_geti(L, -1, (lua_Integer)p->index + 1);         /* stack: ctx view mt pages page */

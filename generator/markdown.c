@@ -1244,6 +1244,55 @@ void md_render(const char *text, size_t len, int first_line, int first_col, cons
     ctx_free(&c);
 }
 
+size_t md_count_words(const char *text, size_t len)
+{
+    size_t words = 0;
+    bool counted = false; /* the current run of non-blank bytes is already a word */
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)text[i];
+        if (c == ' ' || c == '\t' || c == '\n' || c == '\r') {
+            counted = false;
+        } else if (!counted && (c >= 0x80 || (c >= '0' && c <= '9') ||
+                                ((c | 0x20) >= 'a' && (c | 0x20) <= 'z'))) {
+            words++;
+            counted = true;
+        }
+    }
+    return words;
+}
+
+/* A line that opens or closes a fenced code block: up to 3 spaces, then ``` or ~~~. */
+static bool is_fence(const char *line, size_t n)
+{
+    size_t i = 0;
+    while (i < n && i < 3 && line[i] == ' ') i++;
+    return n - i >= 3 && (memcmp(line + i, "```", 3) == 0 || memcmp(line + i, "~~~", 3) == 0);
+}
+
+bool md_first_heading(const char *text, size_t len, buf_t *out)
+{
+    bool fenced = false;
+    for (size_t at = 0; at < len;) {
+        const char *line = text + at, *nl = memchr(line, '\n', len - at);
+        size_t n = nl ? (size_t)(nl - line) : len - at;
+        at += n + 1;
+        if (is_fence(line, n)) fenced = !fenced;
+        size_t i = 0;
+        while (i < n && i < 3 && line[i] == ' ') i++;
+        if (fenced || i + 1 >= n || line[i] != '#' || (line[i + 1] != ' ' && line[i + 1] != '\t'))
+            continue;
+        const char *b = line + i + 2, *e = line + n;
+        while (e > b && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r')) e--;
+        while (e > b && e[-1] == '#') e--;
+        while (b < e && (*b == ' ' || *b == '\t')) b++;
+        while (e > b && (e[-1] == ' ' || e[-1] == '\t')) e--;
+        if (e == b) continue;
+        buf_put(out, b, (size_t)(e - b));
+        return true;
+    }
+    return false;
+}
+
 /* One replacement of md_polish_html: cmark's markup, and what replaces it. */
 typedef struct polish_rule {
     const char *from;

@@ -81,6 +81,15 @@ void md_result_free(md_result *r);
  * the footnotes section named. Only cmark's own markup is matched. */
 void md_polish_html(const char *html, size_t len, buf_t *out);
 
+/* Counts the words of Markdown source cheaply, without parsing: runs of non-blank bytes that
+ * hold a letter or digit (so "-", "|", "```" and "#" are not words). Close to the count
+ * md_render gives, and what page lists use for reading times before pages are rendered. */
+size_t md_count_words(const char *text, size_t len);
+
+/* Appends the text of the first level-1 ATX heading ("# Title") outside fenced code, with
+ * closing #s and surrounding blanks removed. Returns false (out unchanged) when there is none. */
+bool md_first_heading(const char *text, size_t len, buf_t *out);
+
 /* Reading time at 220 words a minute, at least 1 for a non-empty text. */
 int md_reading_minutes(size_t words);
 

@@ -39,9 +39,7 @@ static void page_free(page *p)
     free(p->slug);
     free(p->url);
     free(p->out);
-    free(p->text);
     value_doc_free(p->doc);
-    md_result_free(&p->body);
     free(p->children);
     free(p->related);
     free(p->term);
@@ -290,66 +288,102 @@ typedef struct loader {
     md_options md;
 } loader;
 
-/* Reads, checks and splits one Markdown file; parses its front matter. false on errors. */
-static bool page_read(loader *ld, page *p)
+/* Checks a file's bytes: UTF-8, not empty, no NUL. false (with an error) otherwise. */
+static bool text_ok(loader *ld, const page *p, const char *text, size_t len)
 {
-    char *path = fs_join(ld->s->root, p->src);
-    size_t len;
-    p->text = fs_read(path, MAX_FILE_BYTES, &len);
-    free(path);
-    if (!p->text) {
-        diag_add(ld->dl, DIAG_ERROR, p->src, 0, 0, "%s",
-                 errno == EFBIG ? "file is larger than 16 MiB" : strerror(errno));
-        return false;
-    }
     size_t bad;
-    if (!utf8_valid(p->text, len, &bad)) {
-        int line, col;
-        text_position(p->text, bad, &line, &col);
+    int line, col;
+    if (!utf8_valid(text, len, &bad)) {
+        text_position(text, bad, &line, &col);
         diag_add(ld->dl, DIAG_ERROR, p->src, line, col, "invalid UTF-8 (byte 0x%02x)",
-                 (unsigned char)p->text[bad]);
+                 (unsigned char)text[bad]);
         return false;
     }
     size_t blank = 0;
-    while (blank < len && (p->text[blank] == ' ' || p->text[blank] == '\t' ||
-                           p->text[blank] == '\r' || p->text[blank] == '\n'))
+    while (blank < len && (text[blank] == ' ' || text[blank] == '\t' || text[blank] == '\r' ||
+                           text[blank] == '\n'))
         blank++;
     if (blank == len) {
         diag_add(ld->dl, DIAG_ERROR, p->src, 1, 1, "file is empty (a page needs at least a title)");
         return false;
     }
-    if (memchr(p->text, '\0', len)) {
-        int line, col;
-        text_position(p->text, (size_t)((char *)memchr(p->text, '\0', len) - p->text), &line, &col);
+    const char *nul = memchr(text, '\0', len);
+    if (nul) {
+        text_position(text, (size_t)(nul - text), &line, &col);
         diag_add(ld->dl, DIAG_ERROR, p->src, line, col, "NUL byte in a text file");
         return false;
     }
-    fm_split sp;
-    if (!fm_split_text(p->text, len, p->src, &sp, ld->dl)) return false;
-    if (sp.has_front) {
-        p->doc =
-            value_parse_yaml(p->text + sp.yaml_off, sp.yaml_len, p->src, sp.yaml_line, 0, ld->dl);
-        if (!p->doc) return false;
-        p->front = value_doc_root(p->doc);
-        if (p->front->kind == VAL_NULL)
-            p->front = NULL;
-        else if (p->front->kind != VAL_MAP) {
-            diag_add(ld->dl, DIAG_ERROR, p->src, p->front->line, p->front->col,
-                     "front matter must be a map of fields, got %s",
-                     value_kind_name(p->front->kind));
-            p->front = NULL;
-            return false;
-        }
-    }
-    p->body_off = sp.body_off; /* rendered after the schema check, by render_body */
-    p->body_len = sp.body_len;
-    p->body_line = sp.body_line;
     return true;
 }
 
-static void render_body(loader *ld, page *p)
+/* Parses the front matter of text (a YAML map, or none). false on errors. */
+static bool parse_front(loader *ld, page *p, const char *text, const fm_split *sp)
 {
-    md_render(p->text + p->body_off, p->body_len, p->body_line, 1, &ld->md, &p->body);
+    if (!sp->has_front) return true;
+    p->doc = value_parse_yaml(text + sp->yaml_off, sp->yaml_len, p->src, sp->yaml_line, 0, ld->dl);
+    if (!p->doc) return false;
+    p->front = value_doc_root(p->doc);
+    if (p->front->kind == VAL_NULL) p->front = NULL;
+    else if (p->front->kind != VAL_MAP) {
+        diag_add(ld->dl, DIAG_ERROR, p->src, p->front->line, p->front->col,
+                 "front matter must be a map of fields, got %s", value_kind_name(p->front->kind));
+        p->front = NULL;
+        return false;
+    }
+    return true;
+}
+
+/* Reads, checks and splits one Markdown file; parses its front matter and counts the words
+ * of its body. The body itself is rendered later, when the page is (site_render_body), so
+ * the file's text is not kept. false on errors. */
+static bool page_read(loader *ld, page *p)
+{
+    char *path = fs_join(ld->s->root, p->src);
+    size_t len;
+    char *text = fs_read(path, MAX_FILE_BYTES, &len);
+    free(path);
+    if (!text) {
+        diag_add(ld->dl, DIAG_ERROR, p->src, 0, 0, "%s",
+                 errno == EFBIG ? "file is larger than 16 MiB" : strerror(errno));
+        return false;
+    }
+    fm_split sp;
+    bool ok = text_ok(ld, p, text, len) && fm_split_text(text, len, p->src, &sp, ld->dl) &&
+              parse_front(ld, p, text, &sp);
+    if (ok) {
+        p->size = len;
+        p->body_off = sp.body_off;
+        p->body_len = sp.body_len;
+        p->body_line = sp.body_line;
+        p->words = md_count_words(text + sp.body_off, sp.body_len);
+        buf_t h1 = BUF_INIT;
+        if (!value_get_str(p->front, "title") &&
+            md_first_heading(text + sp.body_off, sp.body_len, &h1))
+            p->own_title = buf_detach(&h1);
+        buf_free(&h1);
+    }
+    free(text);
+    return ok;
+}
+
+bool site_render_body(const site *s, const page *p, md_result *out, diag_list *dl)
+{
+    *out = (md_result){0};
+    if (!p->src) return true;
+    char *path = fs_join(s->root, p->src);
+    size_t len;
+    char *text = fs_read(path, MAX_FILE_BYTES, &len);
+    free(path);
+    if (!text || len != p->size) {
+        diag_add(dl, DIAG_ERROR, p->src, 0, 0, "%s",
+                 text ? "file changed during the build" : strerror(errno));
+        free(text);
+        return false;
+    }
+    md_options o = {s->unsafe_markdown, true, s->base_path};
+    md_render(text + p->body_off, p->body_len, p->body_line, 1, &o, out);
+    free(text);
+    return true;
 }
 
 static void on_markdown(void *ud, value *node)
@@ -578,8 +612,7 @@ static void check_page(loader *ld, page *p)
     p->draft = d && d->kind == VAL_BOOL && d->b;
     const value *w = value_get(p->front, "weight");
     p->weight = w && w->kind == VAL_INT && w->i > INT_MIN && w->i < INT_MAX ? (int)w->i : 0;
-    if (p->text) render_body(ld, p);
-    if (!p->title && p->body.ntoc && p->body.toc[0].level == 1) p->title = p->body.toc[0].text;
+    if (!p->title) p->title = p->own_title; /* a plain Markdown file's first heading */
 }
 
 /* ------------------------------------------------------------------ URLs */

@@ -40,12 +40,13 @@ struct page {
     bool draft;
     int weight;
     bool broken;         /* could not be read or parsed; left out of the build */
-    char *text;          /* the file's bytes (owned); NULL for made-up pages */
-    size_t body_off, body_len; /* the Markdown body within text */
+    size_t size;         /* the file's size when it was loaded; 0 for made-up pages */
+    size_t body_off, body_len; /* the Markdown body within the file, rendered when the page
+                                * is (site_render_body), so no body stays in memory */
     int body_line;       /* file line where the body starts */
     value_doc *doc;      /* front matter document (owned); NULL when none */
     value *front;        /* its root map; NULL when none or empty */
-    md_result body;      /* rendered Markdown body */
+    size_t words;        /* words of the Markdown body (md_count_words) */
     md_link *fm_links;   /* links written in Markdown fields of the front matter */
     size_t fm_words;     /* words in those Markdown fields */
     size_t nfm_links, capfm_links;
@@ -117,6 +118,12 @@ typedef struct site {
  * Caller frees with site_free(). */
 site *site_load(const site_options *opt, diag_list *dl);
 void site_free(site *s);
+
+/* Renders p's Markdown body, reading its file again: headings get ids, links keep their
+ * file positions. Returns false, with an error in dl, when the file can no longer be read or
+ * has changed since the site was loaded; out is then empty. A page without a source file
+ * gives an empty body. Caller frees out with md_result_free(). Safe from several threads. */
+bool site_render_body(const site *s, const page *p, md_result *out, diag_list *dl);
 
 /* The template called name, or NULL. Borrowed; valid until site_free(). */
 const site_template *site_find_template(const site *s, const char *name);

@@ -17,6 +17,7 @@ struct sitecheck {
     size_t nredirects, capredirects;
     strmap *by_out;         /* output path -> page (pages and their redirects) */
     strmap *seen;           /* "page\nhref" -> findings so far + 1, while checking */
+    md_result **bodies;     /* by page index: rendered again for pages with findings */
 };
 
 sitecheck *sitecheck_new(const site *s, const lc_options *opt)
@@ -25,6 +26,7 @@ sitecheck *sitecheck_new(const site *s, const lc_options *opt)
     c->s = s;
     c->opt = opt;
     c->pages = xcalloc(s->npages + 1, sizeof *c->pages);
+    c->bodies = xcalloc(s->npages + 1, sizeof *c->bodies);
     c->by_out = strmap_new();
     for (size_t i = 0; i < s->npages; i++) strmap_put(c->by_out, s->pages[i]->out, s->pages[i]);
     lc_global_init();
@@ -34,7 +36,12 @@ sitecheck *sitecheck_new(const site *s, const lc_options *opt)
 void sitecheck_free(sitecheck *c)
 {
     if (!c) return;
-    for (size_t i = 0; i < c->s->npages; i++) lc_page_free(c->pages[i]);
+    for (size_t i = 0; i < c->s->npages; i++) {
+        lc_page_free(c->pages[i]);
+        md_result_free(c->bodies[i]);
+        free(c->bodies[i]);
+    }
+    free(c->bodies);
     for (size_t i = 0; i < c->nredirects; i++) lc_page_free(c->redirects[i]);
     free(c->pages);
     free(c->redirects);
@@ -74,16 +81,30 @@ static bool same_link(const char *href, const char *dest, const char *base_path)
 
 /* The nth (from 0) Markdown link of p to href, front matter first (its fields come before the
  * body on every page), or the last one when there are fewer. */
-static const md_link *find_md_link(const page *p, const char *href, const char *base_path,
-                                   size_t nth)
+/* The Markdown body of p, rendered again the first time a finding needs its links or its
+ * headings (bodies are not kept from the build). */
+static const md_result *body_of(sitecheck *c, const page *p)
 {
+    if (!c->bodies[p->index]) {
+        diag_list ignored = DIAG_LIST_INIT; /* the render of the build reported it already */
+        c->bodies[p->index] = xcalloc(1, sizeof(md_result));
+        site_render_body(c->s, p, c->bodies[p->index], &ignored);
+        diag_list_free(&ignored);
+    }
+    return c->bodies[p->index];
+}
+
+static const md_link *find_md_link(sitecheck *c, const page *p, const char *href, size_t nth)
+{
+    const char *base_path = c->s->base_path;
+    const md_result *body = body_of(c, p);
     const md_link *found = NULL;
     for (size_t i = 0; i < p->nfm_links; i++)
         if (same_link(href, p->fm_links[i].dest, base_path) && (found = &p->fm_links[i]) &&
             nth-- == 0)
             return found;
-    for (size_t i = 0; i < p->body.nlinks; i++)
-        if (same_link(href, p->body.links[i].dest, base_path) && (found = &p->body.links[i]) &&
+    for (size_t i = 0; i < body->nlinks; i++)
+        if (same_link(href, body->links[i].dest, base_path) && (found = &body->links[i]) &&
             nth-- == 0)
             return found;
     return found;
@@ -101,10 +122,11 @@ static size_t finding_rank(sitecheck *c, const char *page_path, const char *href
     return n;
 }
 
-static const md_heading *find_heading(const page *p, const char *id)
+static const md_heading *find_heading(sitecheck *c, const page *p, const char *id)
 {
-    for (size_t i = 0; i < p->body.ntoc; i++)
-        if (strcmp(p->body.toc[i].id, id) == 0) return &p->body.toc[i];
+    const md_result *body = body_of(c, p);
+    for (size_t i = 0; i < body->ntoc; i++)
+        if (strcmp(body->toc[i].id, id) == 0) return &body->toc[i];
     return NULL;
 }
 
@@ -136,14 +158,13 @@ static void locate(void *ud, const lc_link *l, const char **file, int *line, int
         return;
     }
     if (strcmp(l->attr, "id") == 0) {
-        const md_heading *h = p->src ? find_heading(p, l->href) : NULL;
+        const md_heading *h = p->src ? find_heading(c, p, l->href) : NULL;
         if (h) *file = p->src, *line = h->line, *col = 1;
         else from_template(c, p, file, line, note);
         return;
     }
     const md_link *m =
-        p->src ? find_md_link(p, l->href, c->s->base_path, finding_rank(c, l->page, l->href))
-               : NULL;
+        p->src ? find_md_link(c, p, l->href, finding_rank(c, l->page, l->href)) : NULL;
     if (m) *file = p->src, *line = m->line, *col = m->col;
     else from_template(c, p, file, line, note);
 }
