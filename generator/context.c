@@ -100,26 +100,129 @@ static const char *type_name(page_type t)
     return names[t];
 }
 
-/* Front matter fields go on the page itself, unless a computed field has the name; all of them
- * are also under page.params. */
-static void set_front(lua_State *L, const page *p)
+/* ------------------------------------------------------------------ lazy front matter */
+
+/* Page tables are built for every page in every worker, so they hold only what list pages
+ * and neighbours need: the computed fields and the small front matter fields below. The rest
+ * of the front matter (role, faq, signals … and params) is converted on first use and dropped
+ * again after the render that used it, so a worker's memory does not grow with every page
+ * it renders. */
+static const char REAL_KEY = 'r';   /* array: page index + 1 -> the page's own (unfrozen) table */
+static const char INDEX_KEY = 'i';  /* page table -> page index */
+static const char LAZY_KEY = 'l';   /* the metatable that loads the rest on first use */
+static const char LOADED_KEY = 'd'; /* array of page indices loaded during this render */
+
+static const char *const eager_fields[] = {"title", "description", "kind", "date", "updated",
+                                           "tags", "category", "authors", "adoption", "image",
+                                           "weight", "draft", "slug", NULL};
+/* Fields refpress computes: front matter of the same name does not replace them. */
+static const char *const computed_fields[] = {
+    "title", "description", "kind", "type", "url", "permalink", "src", "section", "slug",
+    "date", "updated", "taxonomy", "weight", "word_count", "reading_minutes", "count", "draft",
+    "prev", "next", "parent", "related", "pages", "breadcrumbs", "terms", "params", "toc",
+    "content", NULL};
+
+static bool in_list(const char *const *list, const char *key)
 {
-    lua_newtable(L); /* stack: page params */
-    if (p->front && p->front->kind == VAL_MAP) {
-        for (size_t i = 0; i < p->front->n; i++) {
-            const value_entry *e = &p->front->entries[i];
-            push_value(L, e->val);              /* stack: page params v */
-            lua_pushvalue(L, -1);               /* stack: page params v v */
-            lua_setfield(L, -3, e->key);        /* stack: page params v */
-            if (lua_getfield(L, -3, e->key) == LUA_TNIL) {
-                lua_pop(L, 1);
-                lua_setfield(L, -3, e->key);    /* stack: page params */
-            } else {
-                lua_pop(L, 2);
-            }
+    for (; *list; list++)
+        if (strcmp(*list, key) == 0) return true;
+    return false;
+}
+
+/* Sets the eager front matter fields on the page table on top of the stack. */
+static void set_front_eager(lua_State *L, const page *p)
+{
+    for (size_t i = 0; p->front && i < p->front->n; i++) {
+        const value_entry *e = &p->front->entries[i];
+        if (!in_list(eager_fields, e->key) || lua_getfield(L, -1, e->key) != LUA_TNIL) {
+            if (in_list(eager_fields, e->key)) lua_pop(L, 1);
+            continue;
         }
+        lua_pop(L, 1);
+        push_value(L, e->val);
+        lua_setfield(L, -2, e->key); /* stack: page */
     }
-    lua_setfield(L, -2, "params"); /* stack: page */
+}
+
+/* Pushes a value converted from front matter, frozen when it is a table. */
+static void push_frozen(lua_State *L, const value *v)
+{
+    push_value(L, v);
+    if (lua_istable(L, -1)) tpl_freeze(L, -1);
+}
+
+/* __index of a page table not loaded yet: converts the rest of its front matter (and params)
+ * into it, records it for unloading, and answers the lookup. */
+static int lazy_load(lua_State *L)
+{
+    /* stack: t key */
+    lua_rawgetp(L, LUA_REGISTRYINDEX, &INDEX_KEY);
+    lua_pushvalue(L, 1);
+    if (lua_rawget(L, -2) != LUA_TNUMBER) return 0;
+    size_t i = (size_t)lua_tointeger(L, -1);
+    lua_pop(L, 2);
+    const page *p = site_of(L)->pages[i];
+    lua_createtable(L, 0, p->front ? (int)p->front->n : 0); /* stack: t key params */
+    for (size_t k = 0; p->front && k < p->front->n; k++) {
+        const value_entry *e = &p->front->entries[k];
+        push_frozen(L, e->val);
+        lua_setfield(L, 3, e->key);
+        if (in_list(computed_fields, e->key) || in_list(eager_fields, e->key)) continue;
+        push_frozen(L, e->val);
+        lua_setfield(L, 1, e->key);
+    }
+    tpl_freeze(L, 3);
+    lua_setfield(L, 1, "params");                          /* stack: t key */
+    lua_pushnil(L);
+    lua_setmetatable(L, 1);
+    lua_rawgetp(L, LUA_REGISTRYINDEX, &LOADED_KEY);
+    lua_pushinteger(L, (lua_Integer)i);
+    lua_rawseti(L, -2, (lua_Integer)lua_rawlen(L, -2) + 1);
+    lua_pop(L, 1);
+    lua_rawget(L, 1);
+    return 1;
+}
+
+/* Drops what lazy_load converted during the render that just ended. */
+static void unload_pages(lua_State *L, const site *s)
+{
+    lua_rawgetp(L, LUA_REGISTRYINDEX, &LOADED_KEY); /* stack: loaded */
+    lua_rawgetp(L, LUA_REGISTRYINDEX, &REAL_KEY);   /* stack: loaded real */
+    lua_rawgetp(L, LUA_REGISTRYINDEX, &LAZY_KEY);   /* stack: loaded real lazy */
+    lua_Integer n = (lua_Integer)lua_rawlen(L, -3);
+    for (lua_Integer k = 1; k <= n; k++) {
+        lua_rawgeti(L, -3, k);
+        size_t i = (size_t)lua_tointeger(L, -1);
+        lua_pop(L, 1);
+        const page *p = s->pages[i];
+        lua_rawgeti(L, -2, (lua_Integer)i + 1);    /* stack: loaded real lazy t */
+        for (size_t j = 0; p->front && j < p->front->n; j++) {
+            const char *key = p->front->entries[j].key;
+            if (in_list(computed_fields, key) || in_list(eager_fields, key)) continue;
+            lua_pushnil(L);
+            lua_setfield(L, -2, key);
+        }
+        lua_pushnil(L);
+        lua_setfield(L, -2, "params");
+        lua_pushvalue(L, -2);
+        lua_setmetatable(L, -2);
+        lua_pop(L, 1);
+        lua_pushnil(L);
+        lua_rawseti(L, -4, k);
+    }
+    lua_pop(L, 3);
+}
+
+static void install_lazy(lua_State *L)
+{
+    lua_createtable(L, 0, 1);
+    lua_pushcfunction(L, lazy_load);
+    lua_setfield(L, -2, "__index");
+    lua_rawsetp(L, LUA_REGISTRYINDEX, &LAZY_KEY);
+    lua_newtable(L);
+    lua_rawsetp(L, LUA_REGISTRYINDEX, &INDEX_KEY);
+    lua_newtable(L);
+    lua_rawsetp(L, LUA_REGISTRYINDEX, &LOADED_KEY);
 }
 
 static void set_toc(lua_State *L, const md_result *body)
@@ -161,7 +264,14 @@ static void push_page(lua_State *L, const site *s, const page *p)
     set_int(L, "count", (lua_Integer)p->nchildren);
     lua_pushboolean(L, p->draft);
     lua_setfield(L, -2, "draft");
-    set_front(L, p);
+    set_front_eager(L, p);
+    lua_rawgetp(L, LUA_REGISTRYINDEX, &INDEX_KEY); /* stack: page index */
+    lua_pushvalue(L, -2);
+    lua_pushinteger(L, (lua_Integer)p->index);
+    lua_rawset(L, -3);
+    lua_pop(L, 1);
+    lua_rawgetp(L, LUA_REGISTRYINDEX, &LAZY_KEY);
+    lua_setmetatable(L, -2);                       /* stack: page */
 }
 
 static void push_page_ref(lua_State *L, int pages, const page *p)
@@ -281,13 +391,20 @@ static void push_site(lua_State *L, const site *s, int pages)
 static void install_site(tpl_engine *e, const site *s)
 {
     lua_State *L = tpl_engine_state(e);
+    install_lazy(L);
+    lua_createtable(L, (int)s->npages, 0);
+    lua_rawsetp(L, LUA_REGISTRYINDEX, &REAL_KEY);
     lua_createtable(L, 0, 2);                    /* stack: root */
     lua_createtable(L, (int)s->npages, 0);       /* stack: root pages */
     int pages = lua_gettop(L);
+    lua_rawgetp(L, LUA_REGISTRYINDEX, &REAL_KEY); /* stack: root pages real */
     for (size_t i = 0; i < s->npages; i++) {
         push_page(L, s, s->pages[i]);
+        lua_pushvalue(L, -1);
+        lua_rawseti(L, -3, (lua_Integer)i + 1);
         lua_rawseti(L, pages, (lua_Integer)i + 1);
     }
+    lua_pop(L, 1);                               /* stack: root pages */
     for (size_t i = 0; i < s->npages; i++) link_page(L, s, s->pages[i], pages);
     set_terms(L, s, pages);
     push_site(L, s, pages);                      /* stack: root pages site */
@@ -865,5 +982,6 @@ bool context_render_page(tpl_engine *e, const site *s, const page *p, buf_t *out
     lua_pushnil(L);
     lua_rawsetp(L, LUA_REGISTRYINDEX, &PAGE_KEY);
     lua_settop(L, top);
+    unload_pages(L, s);
     return ok;
 }
