@@ -950,6 +950,8 @@ const char *context_template_for(const site *s, const page *p)
     return "page.html";
 }
 
+/* This page's own fields, content and toc, go into its table only while it renders, so
+ * templates see one `page` (pairs(page) included) while no body stays in memory. */
 bool context_render_page(tpl_engine *e, const site *s, const page *p, buf_t *out,
                          diag_list *dl)
 {
@@ -957,21 +959,27 @@ bool context_render_page(tpl_engine *e, const site *s, const page *p, buf_t *out
     int top = lua_gettop(L);
     md_result body;
     if (!site_render_body(s, p, &body, dl)) return false;
-    lua_createtable(L, 0, 1);                           /* stack: ctx */
-    lua_createtable(L, 0, 2);                           /* stack: ctx view */
+    lua_rawgetp(L, LUA_REGISTRYINDEX, &REAL_KEY);
+    lua_rawgeti(L, -1, (lua_Integer)p->index + 1);      /* stack: real t */
     buf_t html = BUF_INIT;
     md_polish_html(body.html ? body.html : "", body.html_len, &html);
+    lua_pushliteral(L, "content");
     tpl_push_safe(L, buf_cstr(&html), html.len);
+    lua_rawset(L, -3);
     buf_free(&html);
-    lua_setfield(L, -2, "content");
-    set_toc(L, &body);                                  /* this page's own, like content */
-    md_result_free(&body);
-    lua_createtable(L, 0, 1);                           /* stack: ctx view mt */
-    lua_rawgetp(L, LUA_REGISTRYINDEX, &PAGES_KEY);
-    lua_geti(L, -1, (lua_Integer)p->index + 1);         /* stack: ctx view mt pages page */
+    lua_pushliteral(L, "toc");
+    lua_newtable(L);
+    set_toc(L, &body);                                  /* stack: real t "toc" tmp */
+    lua_getfield(L, -1, "toc");
     lua_remove(L, -2);
-    lua_setfield(L, -2, "__index");                     /* stack: ctx view mt */
-    lua_setmetatable(L, -2);                            /* stack: ctx view */
+    tpl_freeze(L, -1);
+    lua_rawset(L, -3);                                  /* stack: real t */
+    md_result_free(&body);
+    lua_pop(L, 2);
+    lua_createtable(L, 0, 1);                           /* stack: ctx */
+    lua_rawgetp(L, LUA_REGISTRYINDEX, &PAGES_KEY);
+    lua_geti(L, -1, (lua_Integer)p->index + 1);         /* stack: ctx pages page */
+    lua_remove(L, -2);
     lua_setfield(L, -2, "page");                        /* stack: ctx */
     const char *what = p->src ? p->src : p->url;
     lua_pushlightuserdata(L, (void *)p);
@@ -981,6 +989,13 @@ bool context_render_page(tpl_engine *e, const site *s, const page *p, buf_t *out
     bool ok = tpl_render(e, context_template_for(s, p), lua_gettop(L), what, out, dl);
     lua_pushnil(L);
     lua_rawsetp(L, LUA_REGISTRYINDEX, &PAGE_KEY);
+    lua_settop(L, top);
+    lua_rawgetp(L, LUA_REGISTRYINDEX, &REAL_KEY);
+    lua_rawgeti(L, -1, (lua_Integer)p->index + 1);      /* stack: real t */
+    lua_pushnil(L);
+    lua_setfield(L, -2, "content");
+    lua_pushnil(L);
+    lua_setfield(L, -2, "toc");
     lua_settop(L, top);
     unload_pages(L, s);
     return ok;

@@ -379,6 +379,12 @@ static int sb_pairs(lua_State *L)
     luaL_checktype(L, 1, LUA_TTABLE);
     lua_settop(L, 1);
     int t = proxy_target(L, 1) ? 2 : 1;
+    if (t == 2 && lua_getmetatable(L, t)) { /* frozen data loaded on first use: load it now */
+        lua_pop(L, 1);
+        lua_pushliteral(L, "");
+        lua_gettable(L, t);
+        lua_pop(L, 1);
+    }
     lua_Integer n = 0;
     lua_newtable(L); /* stack: … raw-keys */
     int raw = lua_gettop(L);
