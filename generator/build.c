@@ -159,16 +159,21 @@ static void check_options(const site *s, const build_options *opt, lc_options *l
     }
 }
 
-static void run_check(sitecheck *check, output *out, build_stats *st, diag_list *dl)
+static void run_check(sitecheck *check, output *out, const build_options *opt, build_stats *st,
+                      diag_list *dl)
 {
     lc_stats ls;
+    ext_stats es = {0};
+    ext_options eo = {0, 0, 0, opt->external_fragments, opt->external_cache, 0, 0};
     size_t nfiles;
     const char *const *files = output_files(out, &nfiles);
-    sitecheck_run(check, files, nfiles, dl, &ls);
+    size_t before = dl->errors, warned = dl->warnings;
+    sitecheck_run(check, files, nfiles, opt->external ? &eo : NULL, dl, &ls, &es);
+    st->external = es.urls;
     st->checked = true;
     st->links = ls.links;
-    st->broken = ls.errors;
-    st->link_warnings = ls.warnings;
+    st->broken = dl->errors - before;
+    st->link_warnings = dl->warnings - warned;
 }
 
 build_status build_run(const build_options *opt, build_stats *st, diag_list *dl)
@@ -202,7 +207,7 @@ build_status build_run(const build_options *opt, build_stats *st, diag_list *dl)
             write_redirect(s, out, check, s->pages[i], s->pages[i]->aliases[k], dl);
     write_publishing(s, out, dl);
     write_assets(s, out, st, dl);
-    if (check && !dl->errors) run_check(check, out, st, dl);
+    if (check && !dl->errors) run_check(check, out, opt, st, dl);
     sitecheck_free(check);
     site_free(s);
     diag_list_sort(dl);

@@ -18,6 +18,9 @@ typedef struct build_options {
     bool strict;          /* link warnings fail the build too */
     const char *const *ignore; /* link patterns to skip (see lc_options) */
     size_t nignore;
+    bool external;        /* fetch http(s) links outside the site too */
+    bool external_fragments; /* and check their #fragments in the fetched pages */
+    const char *external_cache; /* cache file of good external URLs; NULL: none */
     /* Called now and then with the pages rendered so far (from one thread at a time). */
     void (*progress)(void *ud, size_t done, size_t total);
     void *progress_ud;
@@ -32,6 +35,7 @@ typedef struct build_stats {
     size_t links;         /* links looked at */
     size_t broken;        /* link errors */
     size_t link_warnings;
+    size_t external;      /* distinct external URLs checked (with --external) */
 } build_stats;
 
 typedef enum {

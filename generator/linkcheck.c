@@ -948,6 +948,8 @@ typedef struct checker {
     bool quiet;              /* the URL is ignored: resolve it for orphans, report nothing */
     buf_t page_url, base, href, abs, canon, file, key, frag, msg, s1, s2;
     buf_t note;              /* what the locate callback adds to a message */
+    lc_external_fn external; /* lc_site_each_external's callback, or NULL */
+    void *external_ud;
 } checker;
 
 static void checker_add_rule(checker *c, const char *prefix, const char *path)
@@ -1264,7 +1266,14 @@ static void check_absolute(checker *c, const char *href, const char *url)
         lookup(c, href, m->path, canon + skip, plen - skip, bare, hash ? hash + 1 : NULL);
         return;
     }
-    if (!c->quiet) c->st.external++;
+    if (c->quiet) return;
+    c->st.external++;
+    if (c->external) {
+        const rec *r = c->rec;
+        lc_link l = {href, c->page->path, r->line, element_names[r->element],
+                     attr_names[r->attr]};
+        c->external(c->external_ud, &l, canon);
+    }
 }
 
 /* local@domain, as the HTML spec's valid e-mail address (plus quoted local parts, IP literals
@@ -1590,6 +1599,19 @@ void lc_site_check(lc_site *site, const lc_options *opt, lc_locate_fn locate, vo
     checker_free(&c);
 }
 
+void lc_site_each_external(lc_site *site, const lc_options *opt, lc_external_fn fn, void *ud)
+{
+    checker c;
+    memset(&c, 0, sizeof c);
+    c.site = site;
+    c.opt = opt;
+    c.external = fn;
+    c.external_ud = ud;
+    checker_setup(&c);
+    for (size_t i = 0; i < site->npages; i++) check_page(&c, site->pages[i]);
+    checker_free(&c); /* the findings are lc_site_check's business */
+}
+
 /* ---------------------------------------------------------------------------------------- */
 /* check --html DIR                                                                         */
 
@@ -1790,6 +1812,7 @@ bool lc_check_folder(const char *dir, const lc_options *opt, diag_list *dl, lc_s
     parse_pages(&w, opt ? opt->jobs : 0);
     lc_stats s;
     lc_site_check(w.site, opt, NULL, NULL, &found, &s);
+    if (opt && opt->after_check) opt->after_check(opt->after_ud, w.site, &found);
     s.errors = found.errors;
     s.warnings = found.warnings;
     s.failures = s.errors + (opt && opt->strict ? s.warnings : 0);

@@ -83,6 +83,10 @@ typedef struct lc_options {
     bool strict;
     /* lc_check_folder's parsing threads; 0 = one per CPU. */
     int jobs;
+    /* lc_check_folder calls this (when set) after its check, with the checked site and the
+     * findings so far, so more checks can run on the same site (external links). */
+    void (*after_check)(void *ud, lc_site *site, diag_list *dl);
+    void *after_ud;
 } lc_options;
 
 /* What lc_site_check did; every count is for that call only. */
@@ -153,6 +157,17 @@ void lc_site_add_page(lc_site *site, lc_page *page);
  * except for orphan bookkeeping, so calling it twice gives the same findings. */
 void lc_site_check(lc_site *site, const lc_options *opt, lc_locate_fn locate, void *ud,
                    diag_list *dl, lc_stats *stats);
+
+/* Calls fn once for every http(s) link that lc_site_check would count as external (outside
+ * the base URL and the maps, not ignored by a pattern or data-*-ignore), in page order and
+ * then document order, duplicates included. link is as the locate callback gets it (href as
+ * written, page, html_line, element, attr); absolute_url is the link resolved against the
+ * page or its <base href>, scheme and host in lower case, dot segments removed, query and
+ * fragment kept ("https://example.org/a/b?q#frag"). Both are borrowed for the call. opt as
+ * for lc_site_check. Single-threaded; reports nothing and leaves the site as it was (other
+ * than the orphan bookkeeping, which lc_site_check redoes). */
+typedef void (*lc_external_fn)(void *ud, const lc_link *link, const char *absolute_url);
+void lc_site_each_external(lc_site *site, const lc_options *opt, lc_external_fn fn, void *ud);
 
 /* NULL when base_url and every map are usable; otherwise a message for the command line
  * ("--base-url ftp://x: not an http(s) URL"), which the caller frees. */

@@ -9,6 +9,7 @@
 
 #include "build.h"
 #include "diag.h"
+#include "external.h"
 #include "fsutil.h"
 #include "linkcheck.h"
 #include "markdown.h"
@@ -23,6 +24,8 @@ static const char usage[] =
     "       refpress check [SITE] [--format FORMAT] [--strict] [--ignore PATTERN] [--drafts]\n"
     "       refpress check --html DIR [--root DIR] [--base-url URL] [--map PREFIX=PATH]\n"
     "                      [--format FORMAT] [--strict] [--ignore PATTERN] [--jobs N]\n"
+    "       (build and check also take --external [--external-fragments]\n"
+    "        [--external-cache FILE])\n"
     "       refpress --help | --version\n"
     "\n"
     "build    render the site in SITE (default: the current folder) into DIR\n"
@@ -39,6 +42,11 @@ static const char usage[] =
     "  --strict           link warnings fail too\n"
     "  --ignore PATTERN   skip links that contain PATTERN, or match it as a glob (* ? [)\n"
     "  --format FORMAT    text (default), json, junit, github or sarif\n"
+    "  --external         fetch http(s) links outside the site too (HEAD, then GET)\n"
+    "  --external-fragments  and look for their #fragments in the fetched pages\n"
+    "  --external-cache FILE  good URLs to skip for a day (default:\n"
+    "                     .refpress-cache/external-links.tsv in the site or current folder;\n"
+    "                     '' for none)\n"
     "  --html DIR         the folder of HTML to check\n"
     "  --root DIR         the folder served as / when DIR is only part of it\n"
     "  --map PREFIX=PATH  URLs under PREFIX are files under PATH (a sub-path deployment)\n"
@@ -60,6 +68,7 @@ typedef struct cli {
     lc_map maps[MAX_LIST];
     size_t nmaps;
     report_format format;
+    bool cache_given;
     bool quiet;
     bool progress;
 } cli;
@@ -116,6 +125,10 @@ static int value_option(int argc, char **argv, int *i, cli *c)
     else if ((v = option_value(argc, argv, i, "--html", &missing))) c->html = v;
     else if ((v = option_value(argc, argv, i, "--root", &missing))) c->root = v;
     else if ((v = option_value(argc, argv, i, "--map", &missing))) return add_map(c, v);
+    else if ((v = option_value(argc, argv, i, "--external-cache", &missing))) {
+        c->build.external_cache = *v ? v : NULL;
+        c->cache_given = true;
+    }
     else if ((v = option_value(argc, argv, i, "--jobs", &missing))) {
         if (parse_jobs(v, &c->build.jobs) != 0)
             return usage_error("--jobs takes a whole number from 1 to 1024, not '%s'", v);
@@ -154,6 +167,9 @@ static int parse_args(int argc, char **argv, cli *c)
         if (strcmp(a, "--drafts") == 0) c->build.drafts = true;
         else if (strcmp(a, "--no-check") == 0) c->build.no_check = true;
         else if (strcmp(a, "--strict") == 0) c->build.strict = true;
+        else if (strcmp(a, "--external") == 0) c->build.external = true;
+        else if (strcmp(a, "--external-fragments") == 0)
+            c->build.external = c->build.external_fragments = true;
         else if (strcmp(a, "--quiet") == 0 || strcmp(a, "-q") == 0) c->quiet = true;
         else if (a[0] == '-' && a[1]) return usage_error("unknown option '%s'", a);
         else if (c->site) return usage_error("more than one site folder given ('%s')", a);
@@ -163,6 +179,8 @@ static int parse_args(int argc, char **argv, cli *c)
     if (c->root && !c->html) return usage_error("%s goes with --html", "--root");
     c->build.ignore = c->ignore;
     c->build.nignore = c->nignore;
+    if (c->cache_given && !c->build.external)
+        return usage_error("%s goes with --external", "--external-cache");
     return EXIT_OK;
 }
 
@@ -312,10 +330,16 @@ static char *html_within_root(const char *html, const char *root)
     return rel;
 }
 
+static void external_after_check(void *ud, lc_site *site, diag_list *dl);
+
 static int check_html(cli *c)
 {
     lc_options lo = {c->build.base_url, c->ignore, c->nignore, c->maps, c->nmaps,
-                     c->build.strict, c->build.jobs};
+                     c->build.strict, c->build.jobs, NULL, NULL};
+    if (c->build.external) {
+        lo.after_check = external_after_check;
+        lo.after_ud = c;
+    }
     char *err = lc_options_error(&lo);
     if (err) {
         int r = usage_error("%s", err);
@@ -352,6 +376,28 @@ static int check_html(cli *c)
     return failures ? EXIT_ERRORS : EXIT_OK;
 }
 
+/* The folder of the default external-link cache file. */
+static void make_cache_dir(const char *file)
+{
+    char *dir = xstrdup(file);
+    char *slash = strrchr(dir, '/');
+    if (slash) {
+        *slash = '\0';
+        fs_mkdirs(dir);
+    }
+    free(dir);
+}
+
+/* check --html --external: the external links of the checked folder, at their HTML lines. */
+static void external_after_check(void *ud, lc_site *site, diag_list *dl)
+{
+    const cli *c = ud;
+    ext_options eo = {0, 0, 0, c->build.external_fragments, c->build.external_cache, 0, 0};
+    lc_options lo = {c->build.base_url, c->ignore, c->nignore, c->maps, c->nmaps, c->build.strict,
+                     c->build.jobs, NULL, NULL};
+    ext_check_site(site, &lo, &eo, NULL, NULL, dl, NULL);
+}
+
 static void free_cli(cli *c)
 {
     for (size_t i = 0; i < c->nmaps; i++) free((char *)c->maps[i].prefix);
@@ -383,7 +429,13 @@ int main(int argc, char **argv)
         c.progress = build && !c.quiet && isatty(STDERR_FILENO) && !(ci && *ci);
         md_global_init();
         lc_global_init();
+        char *cache = NULL;
+        if (c.build.external && !c.cache_given)
+            c.build.external_cache = cache =
+                fs_join(c.html ? "." : c.site ? c.site : ".", ".refpress-cache/external-links.tsv");
+        if (cache) make_cache_dir(cache);
         r = build ? run_build(&c) : c.html ? check_html(&c) : check_site(&c);
+        free(cache);
     }
     free_cli(&c);
     return r;

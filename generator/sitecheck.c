@@ -169,8 +169,8 @@ static void locate(void *ud, const lc_link *l, const char **file, int *line, int
     else from_template(c, p, file, line, note);
 }
 
-void sitecheck_run(sitecheck *c, const char *const *files, size_t nfiles, diag_list *dl,
-                   lc_stats *stats)
+void sitecheck_run(sitecheck *c, const char *const *files, size_t nfiles,
+                   const ext_options *ext, diag_list *dl, lc_stats *stats, ext_stats *ext_st)
 {
     lc_site *ls = lc_site_new();
     strmap *parsed = strmap_new();
@@ -189,6 +189,7 @@ void sitecheck_run(sitecheck *c, const char *const *files, size_t nfiles, diag_l
         if (!strmap_get(parsed, files[i])) lc_site_add_file(ls, files[i]);
     c->seen = strmap_new();
     lc_site_check(ls, c->opt, locate, c, dl, stats);
+    if (ext) ext_check_site(ls, c->opt, ext, locate, c, dl, ext_st);
     strmap_free(c->seen);
     c->seen = NULL;
     strmap_free(parsed);

@@ -7,6 +7,7 @@
 #include <stddef.h>
 
 #include "diag.h"
+#include "external.h"
 #include "linkcheck.h"
 #include "site.h"
 
@@ -24,8 +25,10 @@ void sitecheck_redirect(sitecheck *c, const page *p, const char *rel, const char
                         size_t len);
 
 /* Checks every link against the files of the output (files: every path written, pages
- * included) and adds the findings to dl. stats may be NULL. */
-void sitecheck_run(sitecheck *c, const char *const *files, size_t nfiles, diag_list *dl,
-                   lc_stats *stats);
+ * included) and adds the findings to dl. With ext (NULL: off), http(s) links outside the
+ * site are fetched too (external.h), each finding named at every place the URL is written.
+ * stats and ext_st may be NULL. */
+void sitecheck_run(sitecheck *c, const char *const *files, size_t nfiles,
+                   const ext_options *ext, diag_list *dl, lc_stats *stats, ext_stats *ext_st);
 
 #endif
