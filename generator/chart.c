@@ -685,7 +685,7 @@ typedef struct bar_frame {
 
 static bar_frame bar_frame_of(bool narrow)
 {
-    if (narrow) return (bar_frame){W_NARROW, 124, 15, 1.9};
+    if (narrow) return (bar_frame){W_NARROW, 128, 14, 1.86};
     return (bar_frame){W, BAR_X, BAR_LABEL_MAX, 4};
 }
 
@@ -702,7 +702,8 @@ static void bars_scale(buf_t *o, size_t nb, const bar_frame *f)
         put_coord(o, bottom);
         buf_puts(o, "\"/>\n");
     }
-    buf_puts(o, "</g>\n<g class=\"chart-label\" style=\"" ST_TEXT "\" font-size=\"12\">\n");
+    buf_printf(o, "</g>\n<g class=\"chart-label\" style=\"" ST_TEXT "\" font-size=\"%d\">\n",
+               f->width < W ? 14 : 12);
     for (int v = 0; v <= 100; v += 25) {
         buf_puts(o, "<text x=\"");
         put_coord(o, f->x + v * f->unit);
