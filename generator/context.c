@@ -783,46 +783,30 @@ static int key_cmp(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-static void add_key(lua_State *L, char ***keys, size_t *n, size_t *cap)
+typedef struct key_list {
+    char **keys;
+    size_t n, cap;
+} key_list;
+
+static void add_key(lua_State *L, void *ud)
 {
-    lua_pushvalue(L, -1); /* a copy, so tostring does not change the key itself */
+    key_list *kl = ud;
+    lua_pushvalue(L, -2); /* a copy of the key, so tostring does not change the key itself */
     const char *k = lua_tostring(L, -1);
-    xgrow(keys, cap, *n + 1, sizeof **keys);
-    (*keys)[(*n)++] = xstrdup(k ? k : "");
+    xgrow(&kl->keys, &kl->cap, kl->n + 1, sizeof *kl->keys);
+    kl->keys[kl->n++] = xstrdup(k ? k : "");
     lua_pop(L, 1);
 }
 
-/* Collects the keys of the table at idx as strings, sorted; through __pairs when the table
- * has one (frozen proxies do). Caller frees each key and the array. */
+/* Collects the keys of the table at idx as strings, sorted (through __pairs when it has one:
+ * frozen proxies do). Caller frees each key and the array. */
 static char **json_keys(lua_State *L, int idx, size_t *count)
 {
-    char **keys = NULL;
-    size_t n = 0, cap = 0;
-    idx = lua_absindex(L, idx);
-    if (luaL_getmetafield(L, idx, "__pairs") != LUA_TNIL) { /* stack: __pairs */
-        lua_pushvalue(L, idx);
-        lua_call(L, 1, 3); /* stack: f t k */
-        for (;;) {
-            lua_pushvalue(L, -3);
-            lua_pushvalue(L, -3);
-            lua_pushvalue(L, -3);
-            lua_call(L, 2, 2); /* stack: f t k k' v */
-            lua_pop(L, 1);     /* stack: f t k k' */
-            if (lua_isnil(L, -1)) break;
-            add_key(L, &keys, &n, &cap);
-            lua_replace(L, -2); /* stack: f t k' */
-        }
-        lua_pop(L, 4);
-    } else {
-        lua_pushnil(L);
-        while (lua_next(L, idx)) { /* stack: k v */
-            lua_pop(L, 1);
-            add_key(L, &keys, &n, &cap);
-        }
-    }
-    xsort(keys, n, sizeof *keys, key_cmp);
-    *count = n;
-    return keys;
+    key_list kl = {NULL, 0, 0};
+    each_pair(L, idx, add_key, &kl);
+    xsort(kl.keys, kl.n, sizeof *kl.keys, key_cmp);
+    *count = kl.n;
+    return kl.keys;
 }
 
 static bool json_value(lua_State *L, int idx, buf_t *out, int depth, const char **err);
