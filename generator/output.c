@@ -114,15 +114,6 @@ static bool claim(output *o, const char *rel, diag_list *dl)
     return true;
 }
 
-bool output_has(output *o, const char *rel)
-{
-    bool found = false;
-    pthread_mutex_lock(&o->lock);
-    for (size_t i = 0; i < o->nwritten && !found; i++) found = strcmp(o->written[i], rel) == 0;
-    pthread_mutex_unlock(&o->lock);
-    return found;
-}
-
 const char *const *output_files(output *o, size_t *n)
 {
     *n = o->nwritten;

@@ -28,8 +28,6 @@ output *output_begin(const char *dir, diag_list *dl);
 bool output_write(output *o, const char *rel, const void *data, size_t len, diag_list *dl);
 /* Copies the file src into the output at rel, with the same checks as output_write. */
 bool output_copy(output *o, const char *rel, const char *src, diag_list *dl);
-/* Whether rel was already written (by a copy or write in this build). */
-bool output_has(output *o, const char *rel);
 
 /* Every path written so far, in the order written. Borrowed; valid until the next write or
  * until o is freed. Not for use while other threads write. */
