@@ -43,9 +43,11 @@ static void *worker_run(void *arg)
         if (i >= s->npages) break;
         const page *p = s->pages[i];
         buf_clear(&html);
-        if (context_render_page(engine, s, p, &html, &w->dl) &&
+        md_result body = {0};
+        if (context_render_page(engine, s, p, &html, &w->dl, pool->check ? &body : NULL) &&
             output_write(pool->out, p->out, buf_cstr(&html), html.len, &w->dl) && pool->check)
-            sitecheck_page(pool->check, p, buf_cstr(&html), html.len);
+            sitecheck_page(pool->check, p, buf_cstr(&html), html.len, &body);
+        md_result_free(&body);
         size_t done = __atomic_add_fetch(&pool->done, 1, __ATOMIC_RELAXED);
         if (w->reports_progress && pool->opt->progress && (done % 64 == 0 || done == s->npages))
             pool->opt->progress(pool->opt->progress_ud, done, s->npages);

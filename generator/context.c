@@ -937,7 +937,7 @@ const char *context_template_for(const site *s, const page *p)
 /* This page's own fields, content and toc, go into its table only while it renders, so
  * templates see one `page` (pairs(page) included) while no body stays in memory. */
 bool context_render_page(tpl_engine *e, const site *s, const page *p, buf_t *out,
-                         diag_list *dl)
+                         diag_list *dl, md_result *body_out)
 {
     lua_State *L = tpl_engine_state(e);
     int top = lua_gettop(L);
@@ -958,7 +958,14 @@ bool context_render_page(tpl_engine *e, const site *s, const page *p, buf_t *out
     lua_remove(L, -2);
     tpl_freeze(L, -1);
     lua_rawset(L, -3);                                  /* stack: real t */
-    md_result_free(&body);
+    if (body_out) {
+        free(body.html); /* the rest is kept for the link check */
+        body.html = NULL;
+        body.html_len = 0;
+        *body_out = body;
+    } else {
+        md_result_free(&body);
+    }
     lua_pop(L, 2);
     lua_createtable(L, 0, 1);                           /* stack: ctx */
     lua_rawgetp(L, LUA_REGISTRYINDEX, &PAGES_KEY);

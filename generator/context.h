@@ -22,9 +22,12 @@ tpl_engine *context_engine_new(const site *s);
  * regular pages, "section.html", "home.html", "taxonomy.html", "term.html", "404.html". */
 const char *context_template_for(const site *s, const page *p);
 
-/* Renders p with its template into out (appended). Errors go to dl; returns false then. */
+/* Renders p with its template into out (appended). Errors go to dl; returns false then.
+ * With body_out (may be NULL), p's rendered Markdown body is handed out without its HTML
+ * (headings and links, for the link check; caller frees with md_result_free()); it is
+ * left zeroed when the body could not be read. */
 bool context_render_page(tpl_engine *e, const site *s, const page *p, buf_t *out,
-                         diag_list *dl);
+                         diag_list *dl, md_result *body_out);
 
 /* Appends the JSON text of the Lua value at idx: keys sorted, so output is deterministic;
  * '<', '>', '&', U+2028 and U+2029 written as \u escapes so the text is safe inside a

@@ -1081,7 +1081,7 @@ void ext_check(const char *const *urls, size_t n, const ext_options *opt, ext_re
 /* One place an external URL is written. */
 typedef struct ext_use {
     char *href, *page, *element, *attr;
-    int html_line;
+    int html_line, src_line, src_col;
 } ext_use;
 
 typedef struct ext_url {
@@ -1112,7 +1112,8 @@ static void collect_external(void *ud, const lc_link *l, const char *absolute_ur
     ext_url *u = &r->urls[i - 1];
     xgrow(&u->uses, &u->capuses, u->nuses + 1, sizeof *u->uses);
     u->uses[u->nuses++] = (ext_use){xstrdup(l->href), xstrdup(l->page), xstrdup(l->element),
-                                    xstrdup(l->attr), l->html_line};
+                                    xstrdup(l->attr), l->html_line, l->src_line,
+                                    l->src_col};
 }
 
 /* A problem with an external URL becomes one diagnostic at each place it is written. */
@@ -1129,7 +1130,8 @@ static void report_external(void *ud, const char *url, diag_severity sev, const 
     buf_t note = BUF_INIT;
     for (size_t k = 0; k < u->nuses; k++) {
         const ext_use *use = &u->uses[k];
-        lc_link l = {use->href, use->page, use->html_line, use->element, use->attr};
+        lc_link l = {use->href, use->page, use->html_line, use->element, use->attr,
+                     use->src_line, use->src_col};
         const char *file = use->page;
         int line = use->html_line, col = 0;
         buf_clear(&note);

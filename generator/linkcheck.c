@@ -318,11 +318,12 @@ typedef enum {
     REC_LINK, REC_DUP_ID, REC_EMPTY_ID, REC_NO_ALT, REC_TOO_LARGE, REC_BAD_UTF8
 } rec_kind;
 
-/* One finding of the parser: a URL to check, or a problem of the page itself. 16 bytes. */
+/* One finding of the parser: a URL to check, or a problem of the page itself. 24 bytes. */
 typedef struct rec {
     uint32_t str;  /* offset in the page's pool: the URL; for ids the id, then the tag name */
     int32_t line;
     int32_t aux;   /* REC_DUP_ID: line of the first element with the id */
+    int32_t src_line, src_col; /* lc_page_map_sources; 0 when not set */
     uint8_t kind, element, attr, noun;
 } rec;
 
@@ -391,7 +392,7 @@ static rec *rec_add(lc_page *p, rec_kind kind, const char *str, int line)
 {
     xgrow(&p->recs, &p->cap, p->nrecs + 1, sizeof *p->recs);
     rec *r = &p->recs[p->nrecs++];
-    *r = (rec){pool_add(p, str), line, 0, (uint8_t)kind, EL_OTHER, AT_NONE, NOUN_LINK};
+    *r = (rec){pool_add(p, str), line, 0, 0, 0, (uint8_t)kind, EL_OTHER, AT_NONE, NOUN_LINK};
     return r;
 }
 
@@ -1063,7 +1064,8 @@ static void problem(checker *c, diag_severity sev, bool noun, const char *url, c
     va_start(ap, fmt);
     buf_vprintf(&c->msg, fmt, ap);
     va_end(ap);
-    lc_link l = {url, c->page->path, r->line, element_names[r->element], attr_names[r->attr]};
+    lc_link l = {url, c->page->path, r->line, element_names[r->element], attr_names[r->attr],
+                 r->src_line, r->src_col};
     report(c, sev, &l);
 }
 
@@ -1271,7 +1273,7 @@ static void check_absolute(checker *c, const char *href, const char *url)
     if (c->external) {
         const rec *r = c->rec;
         lc_link l = {href, c->page->path, r->line, element_names[r->element],
-                     attr_names[r->attr]};
+                     attr_names[r->attr], r->src_line, r->src_col};
         c->external(c->external_ud, &l, canon);
     }
 }
@@ -1417,6 +1419,24 @@ static void href_clean(const char *raw, buf_t *out)
     buf_truncate(out, w);
 }
 
+void lc_page_map_sources(lc_page *page, lc_source_fn fn, void *ud)
+{
+    buf_t h = BUF_INIT;
+    for (size_t i = 0; i < page->nrecs; i++) {
+        rec *r = &page->recs[i];
+        const char *str = page->pool.ptr + r->str;
+        bool is_id = r->kind == REC_DUP_ID || r->kind == REC_EMPTY_ID;
+        if (r->kind != REC_LINK && !is_id) continue;
+        if (!is_id) {
+            href_clean(str, &h);
+            str = h.ptr;
+        }
+        int line = 0, col = 0;
+        if (fn(ud, is_id, str, &line, &col)) r->src_line = line, r->src_col = col;
+    }
+    buf_free(&h);
+}
+
 /* Why h cannot be a URL at all (control or invisible characters, invalid UTF-8), or NULL. */
 static const char *char_problem(const char *h, buf_t *why)
 {
@@ -1455,7 +1475,8 @@ static void check_url(checker *c, const char *raw)
         buf_clear(&c->msg);
         buf_printf(&c->msg, "%s with an empty %s", noun_alone[r->noun & ~REC_IGNORED],
                    attr_names[r->attr]);
-        lc_link l = {"", c->page->path, r->line, element_names[r->element], attr_names[r->attr]};
+        lc_link l = {"", c->page->path, r->line, element_names[r->element],
+                     attr_names[r->attr], r->src_line, r->src_col};
         report(c, DIAG_WARNING, &l);
         return;
     }
@@ -1486,7 +1507,7 @@ static void check_page_issue(checker *c, const char *str)
     const rec *r = c->rec;
     bool about_id = r->kind == REC_DUP_ID || r->kind == REC_EMPTY_ID;
     const char *tag = about_id ? str + strlen(str) + 1 : ""; /* an id, then its tag name */
-    lc_link l = {str, c->page->path, r->line, tag, attr_names[r->attr]};
+    lc_link l = {str, c->page->path, r->line, tag, attr_names[r->attr], r->src_line, r->src_col};
     buf_clear(&c->msg);
     switch ((rec_kind)r->kind) {
     case REC_DUP_ID:
@@ -1569,7 +1590,7 @@ static void report_orphans(checker *c)
         if (p->linked || p->redirect || strcmp(p->path, "index.html") == 0 ||
             strcmp(p->path, "404.html") == 0)
             continue;
-        lc_link l = {"", p->path, 0, "", ""};
+        lc_link l = {"", p->path, 0, "", "", 0, 0};
         buf_clear(&c->msg);
         buf_puts(&c->msg, "no page links here (orphan)");
         report(c, DIAG_WARNING, &l);

@@ -109,13 +109,16 @@ typedef struct lc_stats {
  *   html_line  line of the element in the page's HTML (the line of its closing '>', as
  *              xmlGetLineNo); 0 for an orphan page
  *   element    "a", "img" ... (the tag of the element holding an id); "" for an orphan page
- *   attr       "href", "src", "srcset", "poster", "content", "id", "alt"; "" for an orphan */
+ *   attr       "href", "src", "srcset", "poster", "content", "id", "alt"; "" for an orphan
+ *   src_line, src_col  the source position lc_page_map_sources gave the element; 0, 0 when
+ *              none was given */
 typedef struct lc_link {
     const char *href;
     const char *page;
     int html_line;
     const char *element;
     const char *attr;
+    int src_line, src_col;
 } lc_link;
 
 /* Maps a finding to its source position. *file, *line and *col arrive set to the defaults
@@ -140,6 +143,14 @@ void lc_page_free(lc_page *page);
 const char *lc_page_path(const lc_page *page);
 /* Number of URLs found in the page (each srcset candidate counts). */
 size_t lc_page_link_count(const lc_page *page);
+
+/* Lets a caller that knows where the page came from record, while the page is parsed and its
+ * source is at hand, the source position of each link and of each id problem (a duplicate
+ * or empty id): fn is called once for each, in document order, with the URL as the locate
+ * callback will get it (trimmed; one srcset candidate) or the id, and returns true after
+ * setting *line and *col. The position reaches the locate callback as src_line/src_col. */
+typedef bool (*lc_source_fn)(void *ud, bool is_id, const char *str, int *line, int *col);
+void lc_page_map_sources(lc_page *page, lc_source_fn fn, void *ud);
 
 /* Caller frees with lc_site_free(), which frees the pages it holds. */
 lc_site *lc_site_new(void);

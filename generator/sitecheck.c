@@ -16,8 +16,6 @@ struct sitecheck {
     lc_page **redirects;
     size_t nredirects, capredirects;
     strmap *by_out;         /* output path -> page (pages and their redirects) */
-    strmap *seen;           /* "page\nhref" -> findings so far + 1, while checking */
-    md_result **bodies;     /* by page index: rendered again for pages with findings */
 };
 
 sitecheck *sitecheck_new(const site *s, const lc_options *opt)
@@ -26,7 +24,6 @@ sitecheck *sitecheck_new(const site *s, const lc_options *opt)
     c->s = s;
     c->opt = opt;
     c->pages = xcalloc(s->npages + 1, sizeof *c->pages);
-    c->bodies = xcalloc(s->npages + 1, sizeof *c->bodies);
     c->by_out = strmap_new();
     for (size_t i = 0; i < s->npages; i++) strmap_put(c->by_out, s->pages[i]->out, s->pages[i]);
     lc_global_init();
@@ -36,12 +33,7 @@ sitecheck *sitecheck_new(const site *s, const lc_options *opt)
 void sitecheck_free(sitecheck *c)
 {
     if (!c) return;
-    for (size_t i = 0; i < c->s->npages; i++) {
-        lc_page_free(c->pages[i]);
-        md_result_free(c->bodies[i]);
-        free(c->bodies[i]);
-    }
-    free(c->bodies);
+    for (size_t i = 0; i < c->s->npages; i++) lc_page_free(c->pages[i]);
     for (size_t i = 0; i < c->nredirects; i++) lc_page_free(c->redirects[i]);
     free(c->pages);
     free(c->redirects);
@@ -49,9 +41,110 @@ void sitecheck_free(sitecheck *c)
     free(c);
 }
 
-void sitecheck_page(sitecheck *c, const page *p, const char *html, size_t len)
+/* ------------------------------------------------------------------ finding the source */
+
+/* The Markdown links of one page (front matter fields first: they come before the body on
+ * every page), indexed by destination, while its HTML is parsed. */
+typedef struct source_map {
+    const page *p;
+    const md_result *body;
+    const char *base_path;
+    size_t nfm, n;
+    strmap *by_dest;  /* destination -> index + 1 of its first link */
+    size_t *next;     /* index -> index + 1 of the next link with the same destination, or 0 */
+    strmap *seen;     /* href -> how many times the page has linked to it so far */
+    buf_t key;
+} source_map;
+
+static const md_link *map_link(const source_map *m, size_t i)
 {
-    c->pages[p->index] = lc_page_parse(html, len, p->out);
+    return i < m->nfm ? &m->p->fm_links[i] : &m->body->links[i - m->nfm];
+}
+
+/* The first link at or after index from whose destination is key, as index + 1; 0: none. */
+static size_t chain_from(const source_map *m, const char *key, size_t from)
+{
+    size_t i = key ? (size_t)(uintptr_t)strmap_get(m->by_dest, key) : 0;
+    while (i && i - 1 < from) i = m->next[i - 1];
+    return i;
+}
+
+/* The nth (from 0) Markdown link whose destination href can be (the same, the same with the
+ * base path in front, or the same once percent-decoded: cmark encodes spaces and such), or
+ * the last such link when there are fewer; NULL when there is none. */
+static const md_link *nth_link(source_map *m, const char *href, size_t nth)
+{
+    size_t bp = strlen(m->base_path);
+    while (bp > 0 && m->base_path[bp - 1] == '/') bp--;
+    const char *keys[3] = {href, NULL, NULL};
+    if (bp && strncmp(href, m->base_path, bp) == 0 && href[bp] == '/') keys[1] = href + bp;
+    buf_clear(&m->key);
+    if (lc_percent_decode(href, strlen(href), &m->key) && strcmp(buf_cstr(&m->key), href) != 0)
+        keys[2] = m->key.ptr;
+    const md_link *found = NULL;
+    for (size_t from = 0;;) { /* the three chains merged in index order */
+        size_t best = 0;
+        for (int k = 0; k < 3; k++) {
+            size_t i = chain_from(m, keys[k], from);
+            if (i && (!best || i < best)) best = i;
+        }
+        if (!best) return found;
+        found = map_link(m, best - 1);
+        if (nth-- == 0) return found;
+        from = best;
+    }
+}
+
+static const md_heading *heading_with_id(const md_result *body, const char *id)
+{
+    for (size_t i = 0; i < body->ntoc; i++)
+        if (strcmp(body->toc[i].id, id) == 0) return &body->toc[i];
+    return NULL;
+}
+
+static bool map_source(void *ud, bool is_id, const char *str, int *line, int *col)
+{
+    source_map *m = ud;
+    if (is_id) {
+        const md_heading *h = heading_with_id(m->body, str);
+        if (h) *line = h->line, *col = 1;
+        return h != NULL;
+    }
+    size_t seen = (size_t)(uintptr_t)strmap_get(m->seen, str);
+    strmap_put(m->seen, str, (void *)(uintptr_t)(seen + 1));
+    const md_link *l = nth_link(m, str, seen);
+    if (l) *line = l->line, *col = l->col;
+    return l != NULL;
+}
+
+/* Gives each link of the parsed page the place its Markdown wrote it: the nth link to a URL in
+ * the HTML is the nth one in the Markdown. Links no Markdown wrote came from the template. */
+static void map_sources(const sitecheck *c, const page *p, const md_result *body, lc_page *lp)
+{
+    static const md_result empty;
+    source_map m = {p, body ? body : &empty, c->s->base_path, p->nfm_links, 0, NULL, NULL,
+                    NULL, BUF_INIT};
+    m.n = m.nfm + m.body->nlinks;
+    m.by_dest = strmap_new();
+    m.seen = strmap_new();
+    m.next = xcalloc(m.n + 1, sizeof *m.next);
+    for (size_t i = m.n; i-- > 0;) { /* backwards, so each chain runs in document order */
+        void *first = strmap_put(m.by_dest, map_link(&m, i)->dest, (void *)(uintptr_t)(i + 1));
+        m.next[i] = (size_t)(uintptr_t)first;
+    }
+    lc_page_map_sources(lp, map_source, &m);
+    free(m.next);
+    strmap_free(m.by_dest);
+    strmap_free(m.seen);
+    buf_free(&m.key);
+}
+
+void sitecheck_page(sitecheck *c, const page *p, const char *html, size_t len,
+                    const md_result *body)
+{
+    lc_page *lp = lc_page_parse(html, len, p->out);
+    if (p->src) map_sources(c, p, body, lp);
+    c->pages[p->index] = lp;
 }
 
 void sitecheck_redirect(sitecheck *c, const page *p, const char *rel, const char *html,
@@ -60,74 +153,6 @@ void sitecheck_redirect(sitecheck *c, const page *p, const char *rel, const char
     xgrow(&c->redirects, &c->capredirects, c->nredirects + 1, sizeof *c->redirects);
     c->redirects[c->nredirects++] = lc_page_parse(html, len, rel);
     strmap_put(c->by_out, rel, (void *)p);
-}
-
-/* ------------------------------------------------------------------ finding the source */
-
-/* Whether href (as the page has it) is the Markdown destination dest: the same, or dest with
- * the base path in front, or the same once percent-decoded (cmark encodes spaces and such). */
-static bool same_link(const char *href, const char *dest, const char *base_path)
-{
-    if (strcmp(href, dest) == 0) return true;
-    size_t bp = strlen(base_path);
-    while (bp > 0 && base_path[bp - 1] == '/') bp--;
-    if (dest[0] == '/' && bp && strncmp(href, base_path, bp) == 0 && strcmp(href + bp, dest) == 0)
-        return true;
-    buf_t dec = BUF_INIT;
-    bool same = lc_percent_decode(href, strlen(href), &dec) && strcmp(buf_cstr(&dec), dest) == 0;
-    buf_free(&dec);
-    return same;
-}
-
-/* The nth (from 0) Markdown link of p to href, front matter first (its fields come before the
- * body on every page), or the last one when there are fewer. */
-/* The Markdown body of p, rendered again the first time a finding needs its links or its
- * headings (bodies are not kept from the build). */
-static const md_result *body_of(sitecheck *c, const page *p)
-{
-    if (!c->bodies[p->index]) {
-        diag_list ignored = DIAG_LIST_INIT; /* the render of the build reported it already */
-        c->bodies[p->index] = xcalloc(1, sizeof(md_result));
-        site_render_body(c->s, p, c->bodies[p->index], &ignored);
-        diag_list_free(&ignored);
-    }
-    return c->bodies[p->index];
-}
-
-static const md_link *find_md_link(sitecheck *c, const page *p, const char *href, size_t nth)
-{
-    const char *base_path = c->s->base_path;
-    const md_result *body = body_of(c, p);
-    const md_link *found = NULL;
-    for (size_t i = 0; i < p->nfm_links; i++)
-        if (same_link(href, p->fm_links[i].dest, base_path) && (found = &p->fm_links[i]) &&
-            nth-- == 0)
-            return found;
-    for (size_t i = 0; i < body->nlinks; i++)
-        if (same_link(href, body->links[i].dest, base_path) && (found = &body->links[i]) &&
-            nth-- == 0)
-            return found;
-    return found;
-}
-
-/* How many findings about href on page came before this one: the checker reports a page's
- * links in document order, so the nth finding is the nth time the link was written. */
-static size_t finding_rank(sitecheck *c, const char *page_path, const char *href)
-{
-    buf_t key = BUF_INIT;
-    buf_printf(&key, "%s\n%s", page_path, href);
-    size_t n = (size_t)(uintptr_t)strmap_get(c->seen, key.ptr);
-    strmap_put(c->seen, key.ptr, (void *)(uintptr_t)(n + 1));
-    buf_free(&key);
-    return n;
-}
-
-static const md_heading *find_heading(sitecheck *c, const page *p, const char *id)
-{
-    const md_result *body = body_of(c, p);
-    for (size_t i = 0; i < body->ntoc; i++)
-        if (strcmp(body->toc[i].id, id) == 0) return &body->toc[i];
-    return NULL;
 }
 
 /* Names the template that wrote the link, and the page in the note. */
@@ -157,15 +182,7 @@ static void locate(void *ud, const lc_link *l, const char **file, int *line, int
         if (p->src) *file = p->src, *line = 0;
         return;
     }
-    if (strcmp(l->attr, "id") == 0) {
-        const md_heading *h = p->src ? find_heading(c, p, l->href) : NULL;
-        if (h) *file = p->src, *line = h->line, *col = 1;
-        else from_template(c, p, file, line, note);
-        return;
-    }
-    const md_link *m =
-        p->src ? find_md_link(c, p, l->href, finding_rank(c, l->page, l->href)) : NULL;
-    if (m) *file = p->src, *line = m->line, *col = m->col;
+    if (l->src_line) *file = p->src, *line = l->src_line, *col = l->src_col;
     else from_template(c, p, file, line, note);
 }
 
@@ -187,11 +204,8 @@ void sitecheck_run(sitecheck *c, const char *const *files, size_t nfiles,
     c->nredirects = 0;
     for (size_t i = 0; i < nfiles; i++)
         if (!strmap_get(parsed, files[i])) lc_site_add_file(ls, files[i]);
-    c->seen = strmap_new();
     lc_site_check(ls, c->opt, locate, c, dl, stats);
     if (ext) ext_check_site(ls, c->opt, ext, locate, c, dl, ext_st);
-    strmap_free(c->seen);
-    c->seen = NULL;
     strmap_free(parsed);
     lc_site_free(ls);
 }

@@ -17,9 +17,11 @@ typedef struct sitecheck sitecheck;
 sitecheck *sitecheck_new(const site *s, const lc_options *opt);
 void sitecheck_free(sitecheck *c);
 
-/* Parses the HTML rendered for p (its out path). Safe from several threads at once for
- * different pages. */
-void sitecheck_page(sitecheck *c, const page *p, const char *html, size_t len);
+/* Parses the HTML rendered for p (its out path) and notes where each link was written, from
+ * body (p's rendered Markdown body; NULL for none) and p's front matter links. Safe from
+ * several threads at once for different pages. */
+void sitecheck_page(sitecheck *c, const page *p, const char *html, size_t len,
+                    const md_result *body);
 /* Parses the redirect page written at rel for p's alias. One thread only. */
 void sitecheck_redirect(sitecheck *c, const page *p, const char *rel, const char *html,
                         size_t len);
