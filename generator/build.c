@@ -4,7 +4,6 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "buf.h"
 #include "context.h"
@@ -55,12 +54,6 @@ static void *worker_run(void *arg)
     buf_free(&html);
     tpl_engine_free(engine);
     return NULL;
-}
-
-static int default_jobs(void)
-{
-    long n = sysconf(_SC_NPROCESSORS_ONLN);
-    return n > 0 ? (int)n : 1;
 }
 
 /* Renders every page; worker 0 runs on the calling thread. */
@@ -181,7 +174,7 @@ static void run_check(sitecheck *check, output *out, const build_options *opt, b
 build_status build_run(const build_options *opt, build_stats *st, diag_list *dl)
 {
     *st = (build_stats){0};
-    site_options so = {opt->root, opt->base_url, opt->drafts};
+    site_options so = {opt->root, opt->base_url, opt->drafts, opt->jobs};
     site *s = site_load(&so, dl);
     if (!s || dl->errors) {
         site_free(s);
@@ -195,7 +188,7 @@ build_status build_run(const build_options *opt, build_stats *st, diag_list *dl)
         site_free(s);
         return BUILD_IO;
     }
-    int jobs = opt->jobs > 0 ? opt->jobs : default_jobs();
+    int jobs = opt->jobs > 0 ? opt->jobs : cpu_count();
     if ((size_t)jobs > s->npages) jobs = s->npages ? (int)s->npages : 1;
     st->jobs = jobs;
     lc_options lo;

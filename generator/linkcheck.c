@@ -14,7 +14,6 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 #include <libxml/HTMLparser.h>
 #include <libxml/parserInternals.h>
@@ -1753,25 +1752,19 @@ typedef struct parse_pool {
     const folder_walk *walk;
     lc_page **pages;
     int *errs;          /* errno of a page that could not be read, else 0 */
-    size_t next;        /* next page to take (atomic) */
 } parse_pool;
 
-static void *parse_worker(void *arg)
+static void parse_one(void *ud, size_t i)
 {
-    parse_pool *pool = arg;
+    parse_pool *pool = ud;
     const folder_walk *w = pool->walk;
-    for (;;) {
-        size_t i = __atomic_fetch_add(&pool->next, 1, __ATOMIC_RELAXED);
-        if (i >= w->nhtml) break;
-        char *full = fs_join(w->root, w->html[i]);
-        size_t len = 0;
-        char *html = fs_read(full, LC_MAX_PAGE_BYTES, &len);
-        if (html) pool->pages[i] = lc_page_parse(html, len, w->html[i]);
-        else pool->errs[i] = errno ? errno : EIO;
-        free(html);
-        free(full);
-    }
-    return NULL;
+    char *full = fs_join(w->root, w->html[i]);
+    size_t len = 0;
+    char *html = fs_read(full, LC_MAX_PAGE_BYTES, &len);
+    if (html) pool->pages[i] = lc_page_parse(html, len, w->html[i]);
+    else pool->errs[i] = errno ? errno : EIO;
+    free(html);
+    free(full);
 }
 
 /* Parses every page found on jobs threads (the calling one included), adding them in walk
@@ -1779,19 +1772,8 @@ static void *parse_worker(void *arg)
 static void parse_pages(folder_walk *w, int jobs)
 {
     parse_pool pool = {w, xcalloc(w->nhtml + 1, sizeof *pool.pages),
-                       xcalloc(w->nhtml + 1, sizeof *pool.errs), 0};
-    if (jobs <= 0) {
-        long n = sysconf(_SC_NPROCESSORS_ONLN);
-        jobs = n > 0 ? (int)(n < 64 ? n : 64) : 1;
-    }
-    if ((size_t)jobs > w->nhtml) jobs = w->nhtml > 0 ? (int)w->nhtml : 1;
-    pthread_t *threads = xcalloc((size_t)jobs, sizeof *threads);
-    bool *started = xcalloc((size_t)jobs, sizeof *started);
-    for (int i = 1; i < jobs; i++)
-        started[i] = pthread_create(&threads[i], NULL, parse_worker, &pool) == 0;
-    parse_worker(&pool);
-    for (int i = 1; i < jobs; i++)
-        if (started[i]) pthread_join(threads[i], NULL);
+                       xcalloc(w->nhtml + 1, sizeof *pool.errs)};
+    parallel_each(w->nhtml, jobs, parse_one, &pool);
     for (size_t i = 0; i < w->nhtml; i++) {
         if (pool.pages[i]) {
             lc_site_add_page(w->site, pool.pages[i]);
@@ -1804,8 +1786,6 @@ static void parse_pages(folder_walk *w, int jobs)
                      strerror(pool.errs[i]));
         lc_site_add_file(w->site, w->html[i]);
     }
-    free(started);
-    free(threads);
     free(pool.pages);
     free(pool.errs);
 }

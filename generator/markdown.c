@@ -1,5 +1,6 @@
 /* markdown.c — GitHub-flavoured Markdown to HTML with cmark-gfm, plus heading ids, the table of
  * contents, every link with its source position, and the word count. */
+#define _GNU_SOURCE /* PTHREAD_ADAPTIVE_MUTEX_INITIALIZER_NP */
 #include "markdown.h"
 
 #include <limits.h>
@@ -12,6 +13,15 @@
 #include <cmark-gfm-core-extensions.h>
 #include <cmark-gfm.h>
 
+#if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/asan_interface.h>
+#define POISON(p, n) ASAN_POISON_MEMORY_REGION(p, n)
+#define UNPOISON(p, n) ASAN_UNPOISON_MEMORY_REGION(p, n)
+#else
+#define POISON(p, n) ((void)(p), (void)(n))
+#define UNPOISON(p, n) ((void)(p), (void)(n))
+#endif
+
 #include "buf.h"
 #include "slug.h"
 #include "util.h"
@@ -21,7 +31,133 @@
  * again when done. Two parses at once would clear each other's characters mid-parse, so all
  * cmark parsing goes through this lock. Rendering and our own tree walks touch no global state
  * and run in parallel. */
-static pthread_mutex_t parse_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_mutex_t parse_lock = PTHREAD_ADAPTIVE_MUTEX_INITIALIZER_NP;
+
+/* ---- Memory for one render --------------------------------------------------------------- */
+
+/* cmark-gfm allocates every node, string and buffer of a document separately: thousands of
+ * mallocs and frees for a page. md_render gives its parser an arena of the calling thread
+ * instead, and drops everything at once when it is done (nothing cmark allocated outlives
+ * md_render: what md_result keeps is copied). Each block starts with its size, for realloc;
+ * the last block can grow where it is. The chunks stay with the thread for its next render and
+ * are freed when it exits. Under AddressSanitizer the memory is poisoned between renders. */
+
+typedef struct arena_chunk {
+    struct arena_chunk *next;
+    size_t cap, used;
+    max_align_t data[]; /* cap bytes */
+} arena_chunk;
+
+typedef struct arena {
+    arena_chunk *chunks; /* the one in use first; the others are full or not used yet */
+    void *last;          /* the newest block, which realloc can grow in place */
+} arena;
+
+#define ARENA_HEADER sizeof(max_align_t)
+#define ARENA_CHUNK (256 * 1024 - 64)
+
+static __thread arena md_arena;
+static pthread_key_t arena_key;
+static pthread_once_t arena_once = PTHREAD_ONCE_INIT;
+
+static void arena_release(void *unused)
+{
+    (void)unused;
+    for (arena_chunk *c = md_arena.chunks, *next; c; c = next) {
+        next = c->next;
+        UNPOISON(c->data, c->cap);
+        free(c);
+    }
+    md_arena = (arena){0};
+}
+
+static void arena_key_create(void)
+{
+    pthread_key_create(&arena_key, arena_release);
+}
+
+static size_t round_up(size_t n)
+{
+    return (n + ARENA_HEADER - 1) / ARENA_HEADER * ARENA_HEADER;
+}
+
+static void *arena_take(size_t size)
+{
+    if (size > SIZE_MAX / 2) return NULL;
+    size_t need = ARENA_HEADER + round_up(size ? size : 1);
+    arena_chunk *c = md_arena.chunks;
+    if (!c || c->cap - c->used < need) {
+        /* a chunk with room further down the list (emptied by the last reset), else a new one */
+        arena_chunk **at = c ? &c->next : &md_arena.chunks;
+        while (*at && (*at)->cap - (*at)->used < need) at = &(*at)->next;
+        if (*at) {
+            arena_chunk *found = *at;
+            *at = found->next;
+            c = found;
+        } else {
+            size_t cap = need > ARENA_CHUNK ? need : ARENA_CHUNK;
+            c = malloc(sizeof *c + cap);
+            if (!c) return NULL;
+            c->cap = cap;
+            c->used = 0;
+            POISON(c->data, cap);
+            pthread_once(&arena_once, arena_key_create);
+            pthread_setspecific(arena_key, &md_arena); /* so the thread's exit frees them */
+        }
+        c->next = md_arena.chunks;
+        md_arena.chunks = c;
+    }
+    char *b = (char *)c->data + c->used;
+    c->used += need;
+    UNPOISON(b, need);
+    memcpy(b, &size, sizeof size);
+    md_arena.last = b + ARENA_HEADER;
+    return md_arena.last;
+}
+
+static void *arena_calloc(size_t n, size_t size)
+{
+    if (size && n > SIZE_MAX / size) return NULL;
+    void *p = arena_take(n * size);
+    if (p) memset(p, 0, n * size);
+    return p;
+}
+
+static void *arena_realloc(void *p, size_t size)
+{
+    if (!p) return arena_take(size);
+    size_t old;
+    memcpy(&old, (char *)p - ARENA_HEADER, sizeof old);
+    if (size <= old) return p;
+    arena_chunk *c = md_arena.chunks;
+    size_t grow = round_up(size) - round_up(old ? old : 1);
+    if (p == md_arena.last && c->cap - c->used >= grow) {
+        UNPOISON((char *)c->data + c->used, grow);
+        c->used += grow;
+        memcpy((char *)p - ARENA_HEADER, &size, sizeof size);
+        return p;
+    }
+    void *n = arena_take(size);
+    if (n) memcpy(n, p, old);
+    return n;
+}
+
+static void arena_free(void *p)
+{
+    (void)p; /* everything goes at once, in arena_reset */
+}
+
+/* Makes every chunk empty again, for the next render. */
+static void arena_reset(void)
+{
+    for (arena_chunk *c = md_arena.chunks; c; c = c->next) {
+        POISON(c->data, c->cap);
+        c->used = 0;
+    }
+    md_arena.last = NULL;
+}
+
+static cmark_mem arena_mem = {arena_calloc, arena_realloc, arena_free};
 
 static const char *const extension_names[] = {
     "table", "strikethrough", "autolink", "tagfilter", "tasklist",
@@ -282,7 +418,6 @@ typedef struct heading_rec {
     cmark_node *node;
     int level, line;
     char *raw;     /* plain text as GitHub sees it (line breaks kept) */
-    bool detached; /* replaced by its custom block; we free it after rendering */
 } heading_rec;
 
 typedef struct ent_entry {
@@ -1085,26 +1220,20 @@ static void walk(mdctx *c, cmark_node *doc, bool want_headings)
 
 /* Replaces heading node h by a custom block that renders exactly like it but with our opening
  * tag: the id lives in the AST, so no heading text or raw HTML can confuse it. h is unlinked,
- * not freed: its inline nodes point into its content buffer, so it must outlive rendering. */
-static bool heading_replace(cmark_node *h, const char *open, const char *close)
+ * not freed: its inline nodes point into its content buffer, so it must outlive rendering
+ * (the arena drops it with the rest of the tree). */
+static void heading_replace(cmark_node *h, const char *open, const char *close)
 {
-    cmark_node *blk = cmark_node_new(CMARK_NODE_CUSTOM_BLOCK);
-    cmark_node *o = cmark_node_new(CMARK_NODE_CUSTOM_INLINE);
-    cmark_node *e = cmark_node_new(CMARK_NODE_CUSTOM_INLINE);
+    cmark_node *blk = cmark_node_new_with_mem(CMARK_NODE_CUSTOM_BLOCK, &arena_mem);
+    cmark_node *o = cmark_node_new_with_mem(CMARK_NODE_CUSTOM_INLINE, &arena_mem);
+    cmark_node *e = cmark_node_new_with_mem(CMARK_NODE_CUSTOM_INLINE, &arena_mem);
     cmark_node_set_on_enter(o, open);
     cmark_node_set_on_enter(e, close);
-    if (!cmark_node_insert_before(h, blk) || !cmark_node_append_child(blk, o)) {
-        cmark_node_free(blk);
-        cmark_node_free(o);
-        cmark_node_free(e);
-        return false;
-    }
-    for (cmark_node *ch; (ch = cmark_node_first_child(h));) {
-        if (!cmark_node_append_child(blk, ch)) cmark_node_free(ch);
-    }
+    if (!cmark_node_insert_before(h, blk) || !cmark_node_append_child(blk, o)) return;
+    for (cmark_node *ch; (ch = cmark_node_first_child(h));)
+        if (!cmark_node_append_child(blk, ch)) cmark_node_unlink(ch);
     cmark_node_append_child(blk, e);
     cmark_node_unlink(h);
-    return true;
 }
 
 /* The toc text: the heading's text on one line, trimmed. */
@@ -1147,7 +1276,7 @@ static void headings_finish(mdctx *c, md_result *out)
         }
         buf_putc(&open, '>');
         snprintf(close, sizeof close, "</h%d>", h->level);
-        h->detached = heading_replace(h->node, buf_cstr(&open), close);
+        heading_replace(h->node, buf_cstr(&open), close);
     }
     buf_free(&id);
     buf_free(&open);
@@ -1160,7 +1289,7 @@ static cmark_parser *parse(const char *text, size_t len, cmark_node **doc)
 {
     pthread_mutex_lock(&parse_lock);
     cmark_gfm_core_extensions_ensure_registered();
-    cmark_parser *p = cmark_parser_new(CMARK_OPT_FOOTNOTES);
+    cmark_parser *p = cmark_parser_new_with_mem(CMARK_OPT_FOOTNOTES, &arena_mem);
     for (size_t i = 0; i < sizeof extension_names / sizeof extension_names[0]; i++) {
         cmark_syntax_extension *e = cmark_find_syntax_extension(extension_names[i]);
         if (e) cmark_parser_attach_syntax_extension(p, e);
@@ -1236,11 +1365,8 @@ void md_render(const char *text, size_t len, int first_line, int first_col, cons
     char *html = cmark_render_html(doc, ropt, cmark_parser_get_syntax_extensions(parser));
     out->html_len = strlen(html);
     out->html = xstrndup(html, out->html_len);
-    cmark_get_default_mem_allocator()->free(html);
-    cmark_node_free(doc);
-    for (size_t i = 0; i < c.nheads; i++)
-        if (c.heads[i].detached) cmark_node_free(c.heads[i].node);
     cmark_parser_free(parser);
+    arena_reset(); /* the tree, the parser and the HTML */
     ctx_free(&c);
 }
 

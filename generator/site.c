@@ -429,7 +429,6 @@ static void walk_bundle(loader *ld, const char *dir, const char *name, page *sec
     p->dir = xstrdup(dir);
     p->slug = xstrdup(name);
     p->parent = section;
-    p->broken = !page_read(ld, p);
     fs_entry *e;
     size_t n;
     char *content_dir = xasprintf("content/%s", rel);
@@ -462,12 +461,8 @@ static page *section_new(loader *ld, const char *dir, page *parent)
     sec->slug = xstrdup(slash ? slash + 1 : dir);
     char *index_rel = home ? xstrdup("content/_index.md") : xasprintf("content/%s/_index.md", dir);
     char *index_path = fs_join(ld->s->root, index_rel);
-    if (fs_is_file(index_path)) {
-        sec->src = index_rel;
-        sec->broken = !page_read(ld, sec);
-    } else {
-        free(index_rel);
-    }
+    if (fs_is_file(index_path)) sec->src = index_rel;
+    else free(index_rel);
     free(index_path);
     return sec;
 }
@@ -545,7 +540,6 @@ static void walk_entry(loader *ld, const char *dir, const fs_entry *e, page *sec
             p->dir = xstrdup(dir);
             p->slug = xstrndup(e->name, strlen(e->name) - 3);
             p->parent = section;
-            p->broken = !page_read(ld, p);
         }
     } else if (e->type == FS_FILE) {
         add_asset(ld->s, rel, src, NULL, 0);
@@ -613,6 +607,40 @@ static void check_page(loader *ld, page *p)
     const value *w = value_get(p->front, "weight");
     p->weight = w && w->kind == VAL_INT && w->i > INT_MIN && w->i < INT_MAX ? (int)w->i : 0;
     if (!p->title) p->title = p->own_title; /* a plain Markdown file's first heading */
+}
+
+/* Reads every page found (page_read), then checks each (check_page), on jobs threads. Each
+ * page gets a list of its own for diagnostics, taken in page order at the end, so they come
+ * out as from one thread. */
+typedef struct load_pass {
+    loader *ld;
+    diag_list *dls;
+    bool check;
+} load_pass;
+
+static void load_one(void *ud, size_t i)
+{
+    load_pass *pass = ud;
+    page *p = pass->ld->s->pages[i];
+    loader ld = *pass->ld;
+    ld.dl = &pass->dls[i];
+    if (!pass->check) {
+        if (p->src) p->broken = !page_read(&ld, p);
+    } else if (!p->broken) {
+        check_page(&ld, p); /* reads the front matter of the sections above: read by now */
+    }
+}
+
+static void load_pages(loader *ld, int jobs)
+{
+    size_t n = ld->s->npages;
+    load_pass pass = {ld, xcalloc(n + 1, sizeof *pass.dls), false};
+    for (size_t i = 0; i < n; i++) pass.dls[i] = (diag_list)DIAG_LIST_INIT;
+    parallel_each(n, jobs, load_one, &pass);
+    pass.check = true;
+    parallel_each(n, jobs, load_one, &pass);
+    for (size_t i = 0; i < n; i++) diag_list_take(ld->dl, &pass.dls[i]);
+    free(pass.dls);
 }
 
 /* ------------------------------------------------------------------ URLs */
@@ -1007,8 +1035,7 @@ site *site_load(const site_options *opt, diag_list *dl)
     loader ld = {s, opt, dl, {s->unsafe_markdown, true, s->base_path}};
     s->home = section_new(&ld, "", NULL);
     walk_dir(&ld, "", s->home);
-    for (size_t i = 0; i < s->npages; i++)
-        if (!s->pages[i]->broken) check_page(&ld, s->pages[i]);
+    load_pages(&ld, opt->jobs);
     drop_pages(s, opt->drafts);
     name_untitled(s);
     for (size_t i = 0; i < s->npages; i++) {

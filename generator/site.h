@@ -83,6 +83,7 @@ typedef struct site_options {
     const char *root;    /* the site folder */
     const char *base_url; /* overrides site.yaml base_url when not NULL */
     bool drafts;
+    int jobs;            /* threads that read and check pages; 0: one per core */
 } site_options;
 
 typedef struct site {

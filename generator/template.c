@@ -11,6 +11,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "mempool.h"
 #include "tplcompile.h"
 #include "tplpattern.h"
 #include "util.h"
@@ -31,6 +32,7 @@ struct tpl_engine {
     size_t memory;              /* what one render may add to the state */
     unsigned long instructions; /* VM instructions one render may run */
     long long now;
+    mempool *pool;              /* where the state's small blocks come from */
     size_t used, limit;         /* allocator: bytes in use, bytes allowed */
     bool mem_hit;               /* the allocator refused a request during this render */
     bool rendering;
@@ -94,7 +96,7 @@ static void *engine_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
     tpl_engine *e = ud;
     size_t old = ptr ? osize : 0;
     if (nsize == 0) {
-        free(ptr);
+        mempool_realloc(e->pool, ptr, old, 0);
         e->used -= old;
         return NULL;
     }
@@ -103,7 +105,7 @@ static void *engine_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
         e->mem_hit = true;
         return NULL;
     }
-    void *p = realloc(ptr, nsize);
+    void *p = mempool_realloc(e->pool, ptr, old, nsize);
     if (!p) {
         if (nsize > old) return NULL;
         p = ptr; /* a failed shrink keeps the bigger block */
@@ -1400,6 +1402,8 @@ tpl_engine *tpl_engine_new(tpl_lookup_fn lookup, void *ud, const tpl_limits *lim
         limits && limits->instructions ? limits->instructions : DEFAULT_INSTRUCTIONS;
     e->now = limits ? limits->now : 0;
     e->limit = SIZE_MAX;
+    e->pool = mempool_new();
+    if (!e->pool) out_of_memory();
     e->L = lua_newstate(engine_alloc, e);
     if (!e->L) out_of_memory();
     lua_atpanic(e->L, on_panic);
@@ -1413,6 +1417,7 @@ void tpl_engine_free(tpl_engine *e)
 {
     if (!e) return;
     lua_close(e->L);
+    mempool_free(e->pool);
     free(e->err_file);
     free(e);
 }

@@ -1,10 +1,13 @@
-/* util.c — allocation wrappers that never return NULL, and small string helpers. */
+/* util.c — allocation wrappers that never return NULL, a parallel loop, and small string
+ * helpers. */
 #include "util.h"
 
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static void die_oom(void)
 {
@@ -73,6 +76,42 @@ void xgrow(void *items_ptr, size_t *cap, size_t need, size_t elem_size)
 void xsort(void *base, size_t n, size_t size, int (*cmp)(const void *, const void *))
 {
     if (n > 1) qsort(base, n, size, cmp);
+}
+
+int cpu_count(void)
+{
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n < 1 ? 1 : n > 64 ? 64 : (int)n;
+}
+
+typedef struct parallel_job {
+    size_t n, next;
+    void (*fn)(void *ud, size_t i);
+    void *ud;
+} parallel_job;
+
+static void *parallel_run(void *arg)
+{
+    parallel_job *job = arg;
+    for (size_t i; (i = __atomic_fetch_add(&job->next, 1, __ATOMIC_RELAXED)) < job->n;)
+        job->fn(job->ud, i);
+    return NULL;
+}
+
+void parallel_each(size_t n, int jobs, void (*fn)(void *ud, size_t i), void *ud)
+{
+    parallel_job job = {n, 0, fn, ud};
+    if (jobs <= 0) jobs = cpu_count();
+    if ((size_t)jobs > n) jobs = n > 0 ? (int)n : 1;
+    pthread_t *threads = xcalloc((size_t)jobs, sizeof *threads);
+    bool *started = xcalloc((size_t)jobs, sizeof *started);
+    for (int i = 1; i < jobs; i++) /* a thread that cannot start leaves its share to others */
+        started[i] = pthread_create(&threads[i], NULL, parallel_run, &job) == 0;
+    parallel_run(&job);
+    for (int i = 1; i < jobs; i++)
+        if (started[i]) pthread_join(threads[i], NULL);
+    free(started);
+    free(threads);
 }
 
 bool str_starts_with(const char *s, const char *prefix)

@@ -1,4 +1,5 @@
-/* util.h — allocation wrappers that never return NULL, and small string helpers. */
+/* util.h — allocation wrappers that never return NULL, a parallel loop, and small string
+ * helpers. */
 #ifndef REFPRESS_UTIL_H
 #define REFPRESS_UTIL_H
 
@@ -20,6 +21,14 @@ void xgrow(void *items_ptr, size_t *cap, size_t need, size_t elem_size);
 
 /* qsort that accepts an empty or NULL array (qsort itself must not be given NULL). */
 void xsort(void *base, size_t n, size_t size, int (*cmp)(const void *, const void *));
+
+/* The number of threads "one per core" means: the online CPUs, 1 to 64. */
+int cpu_count(void);
+
+/* Calls fn(ud, i) for every i in [0, n), on up to jobs threads (the calling one included;
+ * jobs <= 0: cpu_count()), each taking the next i as it finishes one. Returns when all calls
+ * have returned. fn must be safe to run on several threads at once for different i. */
+void parallel_each(size_t n, int jobs, void (*fn)(void *ud, size_t i), void *ud);
 
 bool str_starts_with(const char *s, const char *prefix);
 bool str_ends_with(const char *s, const char *suffix);
