@@ -334,7 +334,9 @@ struct lc_page {
     buf_t pool;     /* NUL-separated strings */
     rec *recs;
     size_t nrecs, cap, nlinks;
-    strmap *ids;    /* id or <a name> -> (line + 1) << 1 | is_id */
+    strmap *ids;    /* while parsing: id or <a name> -> (line + 1) << 1 | is_id */
+    uint32_t *id_offs; /* once parsed: those ids (pool offsets), sorted, for fragments */
+    size_t nids, capids;
     size_t index;   /* in the site's page list */
     bool redirect;  /* carries <meta http-equiv=refresh> */
     bool linked;    /* another page links here (lc_site_check) */
@@ -365,7 +367,47 @@ void lc_page_free(lc_page *page)
     buf_free(&page->pool);
     free(page->recs);
     strmap_free(page->ids);
+    free(page->id_offs);
     free(page);
+}
+
+static __thread const char *sort_pool; /* the pool whose offsets id_cmp compares */
+
+static int id_cmp(const void *a, const void *b)
+{
+    return strcmp(sort_pool + *(const uint32_t *)a, sort_pool + *(const uint32_t *)b);
+}
+
+/* Ends parsing: the ids become a sorted array in the pool, and every array is cut to its
+ * size, since pages are kept until the whole site is checked. */
+static lc_page *page_seal(lc_page *p)
+{
+    strmap_free(p->ids);
+    p->ids = NULL;
+    sort_pool = p->pool.ptr;
+    xsort(p->id_offs, p->nids, sizeof *p->id_offs, id_cmp);
+    if (p->nids) p->id_offs = xrealloc(p->id_offs, p->nids * sizeof *p->id_offs);
+    if (p->nrecs) p->recs = xrealloc(p->recs, p->nrecs * sizeof *p->recs);
+    p->capids = p->nids;
+    p->cap = p->nrecs;
+    if (p->pool.len) {
+        p->pool.ptr = xrealloc(p->pool.ptr, p->pool.len + 1);
+        p->pool.cap = p->pool.len + 1;
+    }
+    return p;
+}
+
+static bool page_has_id(const lc_page *p, const char *id)
+{
+    size_t lo = 0, hi = p->nids;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int c = strcmp(p->pool.ptr + p->id_offs[mid], id);
+        if (c == 0) return true;
+        if (c < 0) lo = mid + 1;
+        else hi = mid;
+    }
+    return false;
 }
 
 const char *lc_page_path(const lc_page *page)
@@ -424,6 +466,10 @@ static void id_add(lc_page *p, const char *id, const char *tag, int line, bool i
     }
     uintptr_t v = ((uintptr_t)(line > 0 ? line : 0) + 1) << 1 | (is_id ? 1 : 0);
     uintptr_t old = (uintptr_t)strmap_get(p->ids, id);
+    if (!old) {
+        xgrow(&p->id_offs, &p->capids, p->nids + 1, sizeof *p->id_offs);
+        p->id_offs[p->nids++] = pool_add(p, id);
+    }
     if (!old || (is_id && !(old & 1))) strmap_put(p->ids, id, (void *)v);
     else if (is_id && !ignored) id_issue_add(p, REC_DUP_ID, id, tag, line, (int)(old >> 1) - 1);
 }
@@ -679,7 +725,7 @@ lc_page *lc_page_parse(const char *html, size_t len, const char *path)
 {
     lc_global_init();
     lc_page *p = page_new(path);
-    if (!html || len == 0) return p;
+    if (!html || len == 0) return page_seal(p);
     bool utf8 = !declares_other_charset(html, len);
     int bad_line = 0;
     char *copy = len > INT_MAX ? NULL : sanitized_copy(html, &len, utf8, &bad_line);
@@ -688,12 +734,12 @@ lc_page *lc_page_parse(const char *html, size_t len, const char *path)
     if (len > INT_MAX) {
         free(copy);
         rec_add(p, REC_TOO_LARGE, "", 0);
-        return p;
+        return page_seal(p);
     }
     htmlParserCtxtPtr ctxt = htmlCreateMemoryParserCtxt(html, (int)len);
     if (!ctxt) {
         free(copy);
-        return p;
+        return page_seal(p);
     }
     parse_state st = {p, ctxt, 0, -1, BUF_INIT};
     memset(ctxt->sax, 0, sizeof *ctxt->sax); /* no tree: only our two callbacks */
@@ -708,7 +754,7 @@ lc_page *lc_page_parse(const char *html, size_t len, const char *path)
     htmlFreeParserCtxt(ctxt);
     buf_free(&st.scratch);
     free(copy);
-    return p;
+    return page_seal(p);
 }
 
 /* ---------------------------------------------------------------------------------------- */
@@ -1110,11 +1156,11 @@ static void check_fragment(checker *c, const char *url, const lc_page *target, c
         return;
     buf_clear(&c->key);
     buf_put(&c->key, frag, n);
-    if (strmap_get(target->ids, c->key.ptr)) return;
+    if (page_has_id(target, c->key.ptr)) return;
     buf_clear(&c->frag);
     bool decoded = lc_percent_decode(frag, n, &c->frag) &&
                    utf8_valid(c->frag.ptr, c->frag.len, NULL);
-    if (decoded && (strmap_get(target->ids, c->frag.ptr) || strcasecmp(c->frag.ptr, "top") == 0))
+    if (decoded && (page_has_id(target, c->frag.ptr) || strcasecmp(c->frag.ptr, "top") == 0))
         return;
     problem(c, DIAG_ERROR, true, url, "no element with id \"%s\" in %s",
             shown(&c->s1, decoded ? c->frag.ptr : c->key.ptr),

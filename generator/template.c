@@ -1407,6 +1407,7 @@ tpl_engine *tpl_engine_new(tpl_lookup_fn lookup, void *ud, const tpl_limits *lim
     e->L = lua_newstate(engine_alloc, e);
     if (!e->L) out_of_memory();
     lua_atpanic(e->L, on_panic);
+    lua_gc(e->L, LUA_GCGEN, 10, 50); /* page tables live long, render garbage dies young */
     *(tpl_engine **)lua_getextraspace(e->L) = e;
     lua_pushcfunction(e->L, setup_state);
     if (lua_pcall(e->L, 0, 0, 0) != LUA_OK) out_of_memory();

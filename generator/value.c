@@ -27,7 +27,9 @@ typedef struct chunk {
 
 struct value_doc {
     chunk *chunks;   /* newest first */
-    size_t next_cap; /* size of the next ordinary chunk */
+    size_t next_cap; /* size of the next ordinary chunk: 2 KiB, doubling up to 8 KiB, so that
+                      * the unused end of the last one stays small (front matter of every page
+                      * stays in memory for the whole build) */
     value *root;
 };
 
@@ -67,7 +69,7 @@ void *value_doc_alloc(value_doc *doc, size_t size)
         c = chunk_new(doc->next_cap);
         c->next = doc->chunks;
         doc->chunks = c;
-        if (doc->next_cap < 256 * 1024) doc->next_cap *= 2;
+        if (doc->next_cap < 8 * 1024) doc->next_cap *= 2;
     }
     void *p = (char *)c->data + c->used;
     c->used += size;
@@ -91,7 +93,7 @@ const char *value_doc_strdup(value_doc *doc, const char *s)
 value_doc *value_doc_new(void)
 {
     value_doc *doc = xcalloc(1, sizeof *doc);
-    doc->next_cap = 4096;
+    doc->next_cap = 2048;
     doc->root = value_doc_alloc(doc, sizeof(value));
     doc->root->kind = VAL_NULL;
     doc->root->line = 1;

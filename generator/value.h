@@ -29,9 +29,9 @@ typedef struct value_entry {
 struct value {
     value_kind kind;
     int line, col;     /* 1-based position of the node in the *file* (not the YAML block) */
+    bool b;            /* VAL_BOOL */
     const char *str;   /* scalar text exactly as parsed (for every scalar kind); "" otherwise */
     size_t len;        /* length of str */
-    bool b;            /* VAL_BOOL */
     long long i;       /* VAL_INT */
     double f;          /* VAL_FLOAT, and VAL_INT converted */
     size_t n;          /* number of items or entries */
