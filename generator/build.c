@@ -1,7 +1,6 @@
 /* build.c — one build: load, render on worker threads, copy, swap into place. */
 #include "build.h"
 
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -14,68 +13,54 @@
 #include "sitecheck.h"
 #include "util.h"
 
-typedef struct worker_pool {
+/* Each worker thread's own: a template engine (made by the thread on its first page), the
+ * page being written, and its diagnostics. */
+typedef struct worker {
+    tpl_engine *engine;
+    buf_t html;
+    diag_list dl;
+} worker;
+
+typedef struct render_job {
     const site *site;
     output *out;
     const build_options *opt;
     sitecheck *check;     /* NULL with --no-check */
-    size_t next;          /* next page to take (atomic) */
+    worker *workers;      /* one per job */
     size_t done;          /* pages rendered (atomic) */
-} worker_pool;
+} render_job;
 
-typedef struct worker {
-    worker_pool *pool;
-    bool reports_progress;
-    diag_list dl;
-    pthread_t thread;
-} worker;
-
-static void *worker_run(void *arg)
+static void render_one(void *ud, int wi, size_t i)
 {
-    worker *w = arg;
-    worker_pool *pool = w->pool;
-    const site *s = pool->site;
-    tpl_engine *engine = context_engine_new(s);
-    buf_t html = BUF_INIT;
-    for (;;) {
-        size_t i = __atomic_fetch_add(&pool->next, 1, __ATOMIC_RELAXED);
-        if (i >= s->npages) break;
-        const page *p = s->pages[i];
-        buf_clear(&html);
-        md_result body = {0};
-        if (context_render_page(engine, s, p, &html, &w->dl, pool->check ? &body : NULL) &&
-            output_write(pool->out, p->out, buf_cstr(&html), html.len, &w->dl) && pool->check)
-            sitecheck_page(pool->check, p, buf_cstr(&html), html.len, &body);
-        md_result_free(&body);
-        size_t done = __atomic_add_fetch(&pool->done, 1, __ATOMIC_RELAXED);
-        if (w->reports_progress && pool->opt->progress && (done % 64 == 0 || done == s->npages))
-            pool->opt->progress(pool->opt->progress_ud, done, s->npages);
-    }
-    buf_free(&html);
-    tpl_engine_free(engine);
-    return NULL;
+    render_job *job = ud;
+    worker *w = &job->workers[wi];
+    const site *s = job->site;
+    const page *p = s->pages[i];
+    if (!w->engine) w->engine = context_engine_new(s);
+    buf_clear(&w->html);
+    md_result body = {0};
+    if (context_render_page(w->engine, s, p, &w->html, &w->dl, job->check ? &body : NULL) &&
+        output_write(job->out, p->out, buf_cstr(&w->html), w->html.len, &w->dl) && job->check)
+        sitecheck_page(job->check, p, buf_cstr(&w->html), w->html.len, &body);
+    md_result_free(&body);
+    size_t done = __atomic_add_fetch(&job->done, 1, __ATOMIC_RELAXED);
+    if (wi == 0 && job->opt->progress && (done % 64 == 0 || done == s->npages))
+        job->opt->progress(job->opt->progress_ud, done, s->npages); /* the calling thread */
 }
 
-/* Renders every page; worker 0 runs on the calling thread. */
+/* Renders, writes and parses back every page on jobs threads. */
 static void render_all(const site *s, output *out, const build_options *opt, sitecheck *check,
                        int jobs, diag_list *dl)
 {
-    worker_pool pool = {s, out, opt, check, 0, 0};
-    worker *w = xcalloc((size_t)jobs, sizeof *w);
+    render_job job = {s, out, opt, check, xcalloc((size_t)jobs, sizeof(worker)), 0};
+    parallel_each(s->npages, jobs, render_one, &job);
     for (int i = 0; i < jobs; i++) {
-        w[i].pool = &pool;
-        w[i].reports_progress = i == 0;
+        worker *w = &job.workers[i];
+        tpl_engine_free(w->engine);
+        buf_free(&w->html);
+        diag_list_take(dl, &w->dl);
     }
-    for (int i = 1; i < jobs; i++)
-        if (pthread_create(&w[i].thread, NULL, worker_run, &w[i]) != 0) {
-            w[i].pool = NULL; /* could not start: the others take its share */
-        }
-    worker_run(&w[0]);
-    for (int i = 0; i < jobs; i++) {
-        if (i > 0 && w[i].pool) pthread_join(w[i].thread, NULL);
-        diag_list_take(dl, &w[i].dl);
-    }
-    free(w);
+    free(job.workers);
 }
 
 static void write_redirect(const site *s, output *out, sitecheck *check, const page *p,

@@ -1800,8 +1800,9 @@ typedef struct parse_pool {
     int *errs;          /* errno of a page that could not be read, else 0 */
 } parse_pool;
 
-static void parse_one(void *ud, size_t i)
+static void parse_one(void *ud, int worker, size_t i)
 {
+    (void)worker;
     parse_pool *pool = ud;
     const folder_walk *w = pool->walk;
     char *full = fs_join(w->root, w->html[i]);

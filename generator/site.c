@@ -609,36 +609,47 @@ static void check_page(loader *ld, page *p)
     if (!p->title) p->title = p->own_title; /* a plain Markdown file's first heading */
 }
 
-/* Reads every page found (page_read), then checks each (check_page), on jobs threads. Each
- * page gets a list of its own for diagnostics, taken in page order at the end, so they come
- * out as from one thread. */
+/* Reads every page found (page_read), then checks each (check_page, which reads the front
+ * matter of the sections above, so all are read first), on jobs threads. Each page gets a
+ * list of its own for diagnostics, taken in page order at the end, so they come out as from
+ * one thread. */
 typedef struct load_pass {
     loader *ld;
     diag_list *dls;
-    bool check;
 } load_pass;
 
-static void load_one(void *ud, size_t i)
+static loader page_loader(const load_pass *pass, size_t i)
 {
-    load_pass *pass = ud;
-    page *p = pass->ld->s->pages[i];
     loader ld = *pass->ld;
     ld.dl = &pass->dls[i];
-    if (!pass->check) {
-        if (p->src) p->broken = !page_read(&ld, p);
-    } else if (!p->broken) {
-        check_page(&ld, p); /* reads the front matter of the sections above: read by now */
-    }
+    return ld;
+}
+
+static void read_one(void *ud, int worker, size_t i)
+{
+    (void)worker;
+    load_pass *pass = ud;
+    page *p = pass->ld->s->pages[i];
+    loader ld = page_loader(pass, i);
+    if (p->src) p->broken = !page_read(&ld, p);
+}
+
+static void check_one(void *ud, int worker, size_t i)
+{
+    (void)worker;
+    load_pass *pass = ud;
+    page *p = pass->ld->s->pages[i];
+    loader ld = page_loader(pass, i);
+    if (!p->broken) check_page(&ld, p);
 }
 
 static void load_pages(loader *ld, int jobs)
 {
     size_t n = ld->s->npages;
-    load_pass pass = {ld, xcalloc(n + 1, sizeof *pass.dls), false};
+    load_pass pass = {ld, xcalloc(n + 1, sizeof *pass.dls)};
     for (size_t i = 0; i < n; i++) pass.dls[i] = (diag_list)DIAG_LIST_INIT;
-    parallel_each(n, jobs, load_one, &pass);
-    pass.check = true;
-    parallel_each(n, jobs, load_one, &pass);
+    parallel_each(n, jobs, read_one, &pass);
+    parallel_each(n, jobs, check_one, &pass);
     for (size_t i = 0; i < n; i++) diag_list_take(ld->dl, &pass.dls[i]);
     free(pass.dls);
 }

@@ -49,6 +49,7 @@ typedef struct source_map {
     const page *p;
     const md_result *body;
     const char *base_path;
+    size_t base_len;  /* of base_path without its trailing '/' ("" for "/") */
     size_t nfm, n;
     strmap *by_dest;  /* destination -> index + 1 of its first link */
     size_t *next;     /* index -> index + 1 of the next link with the same destination, or 0 */
@@ -74,8 +75,7 @@ static size_t chain_from(const source_map *m, const char *key, size_t from)
  * the last such link when there are fewer; NULL when there is none. */
 static const md_link *nth_link(source_map *m, const char *href, size_t nth)
 {
-    size_t bp = strlen(m->base_path);
-    while (bp > 0 && m->base_path[bp - 1] == '/') bp--;
+    size_t bp = m->base_len;
     const char *keys[3] = {href, NULL, NULL};
     if (bp && strncmp(href, m->base_path, bp) == 0 && href[bp] == '/') keys[1] = href + bp;
     buf_clear(&m->key);
@@ -122,8 +122,9 @@ static bool map_source(void *ud, bool is_id, const char *str, int *line, int *co
 static void map_sources(const sitecheck *c, const page *p, const md_result *body, lc_page *lp)
 {
     static const md_result empty;
-    source_map m = {p, body ? body : &empty, c->s->base_path, p->nfm_links, 0, NULL, NULL,
-                    NULL, BUF_INIT};
+    source_map m = {p, body ? body : &empty, c->s->base_path, strlen(c->s->base_path),
+                    p->nfm_links, 0, NULL, NULL, NULL, BUF_INIT};
+    while (m.base_len > 0 && m.base_path[m.base_len - 1] == '/') m.base_len--;
     m.n = m.nfm + m.body->nlinks;
     m.by_dest = strmap_new();
     m.seen = strmap_new();

@@ -86,32 +86,39 @@ int cpu_count(void)
 
 typedef struct parallel_job {
     size_t n, next;
-    void (*fn)(void *ud, size_t i);
+    void (*fn)(void *ud, int worker, size_t i);
     void *ud;
 } parallel_job;
 
+typedef struct parallel_thread {
+    parallel_job *job;
+    int worker;
+    pthread_t id;
+    bool started;
+} parallel_thread;
+
 static void *parallel_run(void *arg)
 {
-    parallel_job *job = arg;
+    parallel_thread *t = arg;
+    parallel_job *job = t->job;
     for (size_t i; (i = __atomic_fetch_add(&job->next, 1, __ATOMIC_RELAXED)) < job->n;)
-        job->fn(job->ud, i);
+        job->fn(job->ud, t->worker, i);
     return NULL;
 }
 
-void parallel_each(size_t n, int jobs, void (*fn)(void *ud, size_t i), void *ud)
+void parallel_each(size_t n, int jobs, void (*fn)(void *ud, int worker, size_t i), void *ud)
 {
     parallel_job job = {n, 0, fn, ud};
     if (jobs <= 0) jobs = cpu_count();
     if ((size_t)jobs > n) jobs = n > 0 ? (int)n : 1;
-    pthread_t *threads = xcalloc((size_t)jobs, sizeof *threads);
-    bool *started = xcalloc((size_t)jobs, sizeof *started);
+    parallel_thread *t = xcalloc((size_t)jobs, sizeof *t);
+    for (int i = 0; i < jobs; i++) t[i] = (parallel_thread){&job, i, 0, false};
     for (int i = 1; i < jobs; i++) /* a thread that cannot start leaves its share to others */
-        started[i] = pthread_create(&threads[i], NULL, parallel_run, &job) == 0;
-    parallel_run(&job);
+        t[i].started = pthread_create(&t[i].id, NULL, parallel_run, &t[i]) == 0;
+    parallel_run(&t[0]);
     for (int i = 1; i < jobs; i++)
-        if (started[i]) pthread_join(threads[i], NULL);
-    free(started);
-    free(threads);
+        if (t[i].started) pthread_join(t[i].id, NULL);
+    free(t);
 }
 
 bool str_starts_with(const char *s, const char *prefix)

@@ -25,10 +25,12 @@ void xsort(void *base, size_t n, size_t size, int (*cmp)(const void *, const voi
 /* The number of threads "one per core" means: the online CPUs, 1 to 64. */
 int cpu_count(void);
 
-/* Calls fn(ud, i) for every i in [0, n), on up to jobs threads (the calling one included;
- * jobs <= 0: cpu_count()), each taking the next i as it finishes one. Returns when all calls
- * have returned. fn must be safe to run on several threads at once for different i. */
-void parallel_each(size_t n, int jobs, void (*fn)(void *ud, size_t i), void *ud);
+/* Calls fn(ud, worker, i) for every i in [0, n), on up to jobs threads (jobs <= 0:
+ * cpu_count()), each taking the next i as it finishes one. worker numbers the thread, from 0
+ * (the calling thread) to jobs - 1, so callers can keep per-thread state in an array of jobs
+ * entries. Returns when all calls have returned. fn must be safe to run on several threads
+ * at once for different i. */
+void parallel_each(size_t n, int jobs, void (*fn)(void *ud, int worker, size_t i), void *ud);
 
 bool str_starts_with(const char *s, const char *prefix);
 bool str_ends_with(const char *s, const char *suffix);
