@@ -491,32 +491,58 @@ typedef struct tag_attrs {
     bool alt, ignore;
 } tag_attrs;
 
+/* The element's number, or EL_OTHER. Most tags of a page are none of these (div, span, td,
+ * path ...), so the first letter rules most out before any string is compared. */
 static int element_of(const char *name)
 {
+    static const char firsts[] = "abeilmsv"; /* first letters of element_names */
+    if (!name[0] || !strchr(firsts, name[0])) return EL_OTHER;
     for (int i = 0; i < EL_OTHER; i++)
-        if (strcmp(name, element_names[i]) == 0) return i;
+        if (name[0] == element_names[i][0] && strcmp(name, element_names[i]) == 0) return i;
     return EL_OTHER;
 }
 
+/* libxml2 gives attribute names in lower case; a switch on the first letter keeps the common
+ * ones that matter to nobody here (class, style, aria-*, viewbox ...) to one comparison. */
 static void attrs_collect(const xmlChar **atts, tag_attrs *a)
 {
     memset(a, 0, sizeof *a);
     for (size_t i = 0; atts && atts[i]; i += 2) {
         const char *n = (const char *)atts[i];
         const char *v = atts[i + 1] ? (const char *)atts[i + 1] : "";
-        if (strcmp(n, "id") == 0) a->id = v;
-        else if (strcmp(n, "name") == 0) a->name = v;
-        else if (strcmp(n, "href") == 0) a->href = v;
-        else if (strcmp(n, "src") == 0) a->src = v;
-        else if (strcmp(n, "srcset") == 0) a->srcset = v;
-        else if (strcmp(n, "poster") == 0) a->poster = v;
-        else if (strcmp(n, "rel") == 0) a->rel = v;
-        else if (strcmp(n, "property") == 0) a->property = v;
-        else if (strcmp(n, "content") == 0) a->content = v;
-        else if (strcmp(n, "http-equiv") == 0) a->equiv = v;
-        else if (strcmp(n, "alt") == 0) a->alt = true;
-        else if (strcmp(n, "data-refpress-ignore") == 0 || strcmp(n, "data-proofer-ignore") == 0)
-            a->ignore = true;
+        switch (n[0]) {
+        case 'a':
+            if (strcmp(n, "alt") == 0) a->alt = true;
+            break;
+        case 'c':
+            if (strcmp(n, "content") == 0) a->content = v;
+            break;
+        case 'd':
+            if (strcmp(n, "data-refpress-ignore") == 0 || strcmp(n, "data-proofer-ignore") == 0)
+                a->ignore = true;
+            break;
+        case 'h':
+            if (strcmp(n, "href") == 0) a->href = v;
+            else if (strcmp(n, "http-equiv") == 0) a->equiv = v;
+            break;
+        case 'i':
+            if (strcmp(n, "id") == 0) a->id = v;
+            break;
+        case 'n':
+            if (strcmp(n, "name") == 0) a->name = v;
+            break;
+        case 'p':
+            if (strcmp(n, "poster") == 0) a->poster = v;
+            else if (strcmp(n, "property") == 0) a->property = v;
+            break;
+        case 'r':
+            if (strcmp(n, "rel") == 0) a->rel = v;
+            break;
+        case 's':
+            if (strcmp(n, "src") == 0) a->src = v;
+            else if (strcmp(n, "srcset") == 0) a->srcset = v;
+            break;
+        }
     }
 }
 
