@@ -18,7 +18,7 @@
 
 /* Registry keys (their addresses are the keys). */
 static const char SITE_KEY = 's'; /* the site model, as light userdata, for C helpers */
-static const char PAGES_KEY = 'p'; /* array: page index + 1 -> frozen page table */
+static const char PAGES_KEY = 'p'; /* array: page index + 1 -> frozen page table (cached) */
 static const char PAGE_KEY = 'c';  /* the page being rendered, as light userdata */
 
 static const site *site_of(lua_State *L)
@@ -100,17 +100,30 @@ static const char *type_name(page_type t)
     return names[t];
 }
 
-/* ------------------------------------------------------------------ lazy front matter */
+/* ------------------------------------------------------------------ page tables on demand */
 
-/* Page tables are built for every page in every worker, so they hold only what list pages
- * and neighbours need: the computed fields and the small front matter fields below. The rest
- * of the front matter (role, faq, signals … and params) is converted on first use and dropped
- * again after the render that used it, so a worker's memory does not grow with every page
- * it renders. */
+/* A worker makes the table of a page when a template first reaches it (through site.home, a
+ * list, prev/next …), not every page's table up front, so a worker's memory does not grow
+ * with the size of the site. A page table starts with the computed fields and the small front
+ * matter fields below. The fields naming other pages are made when first read; the rest of
+ * the front matter (role, faq, signals … and params) too, and that is dropped again after the
+ * render that used it. Tables stay cached between renders until more than 16,384 exist (or
+ * the number in the environment variable REFPRESS_PAGE_CACHE: tests set 0); the cache is then
+ * emptied after a render, so within one render a page is always the same table (templates
+ * may compare pages with ==). A page touches about seven others (parent, prev, next, related,
+ * breadcrumbs) and they are mostly different ones, so a cache smaller than the site is
+ * emptied often and tables are made again and again: at 10,000 pages a limit of 8,192 cost
+ * 4 s more CPU than no limit. The limit therefore only bounds the memory of larger sites
+ * (about 14 KB a table). */
+enum { CACHE_PAGES = 16384 };
+static const char CACHE_LIMIT_KEY = 'x'; /* the limit above, as an integer */
 static const char REAL_KEY = 'r';   /* array: page index + 1 -> the page's own (unfrozen) table */
 static const char INDEX_KEY = 'i';  /* page table -> page index */
-static const char LAZY_KEY = 'l';   /* the metatable that loads the rest on first use */
+static const char LAZY_KEY = 'l';   /* the metatable that makes fields on first use */
 static const char LOADED_KEY = 'd'; /* array of page indices loaded during this render */
+static const char CACHED_KEY = 'k'; /* how many page tables the cache holds */
+static const char SITE_REAL_KEY = 't'; /* the site table itself (unfrozen) */
+static const char TERMS_KEY = 'm';  /* userdata: the terms of every page (term_index) */
 
 static const char *const eager_fields[] = {"title", "description", "kind", "date", "updated",
                                            "tags", "category", "authors", "adoption", "image",
@@ -121,12 +134,69 @@ static const char *const computed_fields[] = {
     "date", "updated", "taxonomy", "weight", "word_count", "reading_minutes", "count", "draft",
     "prev", "next", "parent", "related", "pages", "breadcrumbs", "terms", "params", "toc",
     "content", NULL};
+/* Computed fields that name other pages, made when first read. */
+enum { REF_PREV, REF_NEXT, REF_PARENT, REF_RELATED, REF_PAGES, REF_BREADCRUMBS, REF_TERMS,
+       NREFS };
+static const char *const ref_fields[] = {"prev",  "next",        "parent", "related",
+                                         "pages", "breadcrumbs", "terms",  NULL};
+/* Fields of the site table that name pages, made when first read, like those of pages. */
+static const char *const site_ref_fields[] = {"home", "pages", "sections", "taxonomies", NULL};
+
+static int list_index(const char *const *list, const char *key)
+{
+    for (int i = 0; list[i]; i++)
+        if (strcmp(list[i], key) == 0) return i;
+    return -1;
+}
 
 static bool in_list(const char *const *list, const char *key)
 {
-    for (; *list; list++)
-        if (strcmp(*list, key) == 0) return true;
-    return false;
+    return list_index(list, key) >= 0;
+}
+
+/* The term pages of every regular page, in taxonomy order and then term order: the entries
+ * of page i are terms[off[i] .. off[i + 1]). Made once per engine, in one pass over the
+ * terms. */
+typedef struct term_index {
+    size_t *off;
+    const page **terms;
+} term_index;
+
+static int term_index_gc(lua_State *L)
+{
+    term_index *ti = lua_touserdata(L, 1);
+    free(ti->off);
+    free(ti->terms);
+    *ti = (term_index){0};
+    return 0;
+}
+
+static void install_terms(lua_State *L, const site *s)
+{
+    term_index *ti = lua_newuserdatauv(L, sizeof *ti, 0);
+    *ti = (term_index){0};
+    lua_createtable(L, 0, 1);
+    lua_pushcfunction(L, term_index_gc);
+    lua_setfield(L, -2, "__gc");
+    lua_setmetatable(L, -2);
+    lua_rawsetp(L, LUA_REGISTRYINDEX, &TERMS_KEY);
+    ti->off = xcalloc(s->npages + 1, sizeof *ti->off);
+    for (size_t t = 0; t < s->ntaxonomies; t++)
+        for (size_t k = 0; k < s->taxonomies[t]->nchildren; k++) {
+            const page *term = s->taxonomies[t]->children[k];
+            for (size_t m = 0; m < term->nchildren; m++) ti->off[term->children[m]->index + 1]++;
+        }
+    for (size_t i = 0; i < s->npages; i++) ti->off[i + 1] += ti->off[i];
+    size_t *fill = xmalloc((s->npages + 1) * sizeof *fill);
+    memcpy(fill, ti->off, (s->npages + 1) * sizeof *fill);
+    ti->terms = xcalloc(ti->off[s->npages] + 1, sizeof *ti->terms);
+    for (size_t t = 0; t < s->ntaxonomies; t++)
+        for (size_t k = 0; k < s->taxonomies[t]->nchildren; k++) {
+            const page *term = s->taxonomies[t]->children[k];
+            for (size_t m = 0; m < term->nchildren; m++)
+                ti->terms[fill[term->children[m]->index]++] = term;
+        }
+    free(fill);
 }
 
 /* Sets the eager front matter fields on the page table on top of the stack. */
@@ -151,51 +221,123 @@ static void push_frozen(lua_State *L, const value *v)
     if (lua_istable(L, -1)) tpl_freeze(L, -1);
 }
 
-/* __index of a page table not loaded yet: converts the rest of its front matter (and params)
- * into it, records it for unloading, and answers the lookup. */
+static void push_page_ref(lua_State *L, const page *p);
+
+static void push_page_list(lua_State *L, page *const *list, size_t n)
+{
+    luaL_checkstack(L, 4, "page lists nested too deeply");
+    lua_createtable(L, (int)n, 0); /* stack: list */
+    for (size_t i = 0; i < n; i++) {
+        push_page_ref(L, list[i]);
+        lua_rawseti(L, -2, (lua_Integer)i + 1);
+    }
+    tpl_freeze(L, -1);
+}
+
+/* page.terms = {tags = {term pages}, categories = {…}}, for regular pages only. */
+static void push_terms(lua_State *L, const site *s, const page *p)
+{
+    if (p->type != PAGE_REGULAR) {
+        lua_pushnil(L);
+        return;
+    }
+    lua_rawgetp(L, LUA_REGISTRYINDEX, &TERMS_KEY);
+    const term_index *ti = lua_touserdata(L, -1);
+    lua_pop(L, 1);
+    lua_createtable(L, 0, (int)s->ntaxonomies); /* stack: terms */
+    for (size_t t = 0; t < s->ntaxonomies; t++) {
+        lua_newtable(L);
+        lua_setfield(L, -2, s->taxonomies[t]->taxonomy);
+    }
+    for (size_t e = ti->off[p->index]; e < ti->off[p->index + 1]; e++) {
+        lua_getfield(L, -1, ti->terms[e]->taxonomy); /* stack: terms list */
+        push_page_ref(L, ti->terms[e]);
+        lua_rawseti(L, -2, (lua_Integer)lua_rawlen(L, -2) + 1);
+        lua_pop(L, 1);
+    }
+    tpl_freeze(L, -1);
+}
+
+/* Pushes the value of page p's field ref_fields[r]. */
+static void push_ref(lua_State *L, const site *s, const page *p, int r)
+{
+    const page *trail[66];
+    switch (r) {
+    case REF_PREV: push_page_ref(L, p->prev); break;
+    case REF_NEXT: push_page_ref(L, p->next); break;
+    case REF_PARENT: push_page_ref(L, p->parent); break;
+    case REF_RELATED: push_page_list(L, p->related, p->nrelated); break;
+    case REF_PAGES: push_page_list(L, p->children, p->nchildren); break;
+    case REF_BREADCRUMBS:
+        push_page_list(L, (page *const *)trail,
+                       jsonld_trail(s, p, trail, sizeof trail / sizeof *trail));
+        break;
+    default: push_terms(L, s, p); break;
+    }
+}
+
+/* Converts the rest of p's front matter (and params) into its table t and records p for
+ * unload_pages. */
+static void load_front(lua_State *L, int t, const page *p)
+{
+    lua_createtable(L, 0, p->front ? (int)p->front->n : 0); /* stack: params */
+    for (size_t k = 0; p->front && k < p->front->n; k++) {
+        const value_entry *e = &p->front->entries[k];
+        push_frozen(L, e->val);
+        lua_setfield(L, -2, e->key);
+        if (in_list(computed_fields, e->key) || in_list(eager_fields, e->key)) continue;
+        push_frozen(L, e->val);
+        lua_setfield(L, t, e->key);
+    }
+    tpl_freeze(L, -1);
+    lua_setfield(L, t, "params");
+    lua_rawgetp(L, LUA_REGISTRYINDEX, &LOADED_KEY);
+    lua_pushinteger(L, (lua_Integer)p->index);
+    lua_rawseti(L, -2, (lua_Integer)lua_rawlen(L, -2) + 1);
+    lua_pop(L, 1);
+}
+
+/* __index of a page table: makes a field naming other pages, or converts the rest of the front
+ * matter, and answers the lookup. The key "" (sandboxed pairs() asks for it) makes them all. */
 static int lazy_load(lua_State *L)
 {
-    /* stack: t key */
+    lua_settop(L, 2); /* stack: t key */
+    if (lua_type(L, 2) != LUA_TSTRING) return 0;
+    luaL_checkstack(L, 8, "page data nested too deeply");
     lua_rawgetp(L, LUA_REGISTRYINDEX, &INDEX_KEY);
     lua_pushvalue(L, 1);
     if (lua_rawget(L, -2) != LUA_TNUMBER) return 0;
     size_t i = (size_t)lua_tointeger(L, -1);
-    lua_pop(L, 2);
-    const page *p = site_of(L)->pages[i];
-    lua_createtable(L, 0, p->front ? (int)p->front->n : 0); /* stack: t key params */
-    for (size_t k = 0; p->front && k < p->front->n; k++) {
-        const value_entry *e = &p->front->entries[k];
-        push_frozen(L, e->val);
-        lua_setfield(L, 3, e->key);
-        if (in_list(computed_fields, e->key) || in_list(eager_fields, e->key)) continue;
-        push_frozen(L, e->val);
-        lua_setfield(L, 1, e->key);
+    lua_settop(L, 2);
+    const site *s = site_of(L);
+    const page *p = s->pages[i];
+    const char *key = lua_tostring(L, 2);
+    int r = list_index(ref_fields, key);
+    for (int k = 0; k < NREFS; k++) {
+        if (k != r && *key) continue;
+        lua_pushstring(L, ref_fields[k]);
+        push_ref(L, s, p, k);
+        lua_rawset(L, 1);
     }
-    tpl_freeze(L, 3);
-    lua_setfield(L, 1, "params");                          /* stack: t key */
-    lua_pushnil(L);
-    lua_setmetatable(L, 1);
-    lua_rawgetp(L, LUA_REGISTRYINDEX, &LOADED_KEY);
-    lua_pushinteger(L, (lua_Integer)i);
-    lua_rawseti(L, -2, (lua_Integer)lua_rawlen(L, -2) + 1);
-    lua_pop(L, 1);
+    lua_pushliteral(L, "params");
+    if (r < 0 && lua_rawget(L, 1) == LUA_TNIL) load_front(L, 1, p);
+    lua_settop(L, 2);
     lua_rawget(L, 1);
     return 1;
 }
 
-/* Drops what lazy_load converted during the render that just ended. */
+/* Drops what lazy_load converted of the front matter during the render that just ended. */
 static void unload_pages(lua_State *L, const site *s)
 {
     lua_rawgetp(L, LUA_REGISTRYINDEX, &LOADED_KEY); /* stack: loaded */
     lua_rawgetp(L, LUA_REGISTRYINDEX, &REAL_KEY);   /* stack: loaded real */
-    lua_rawgetp(L, LUA_REGISTRYINDEX, &LAZY_KEY);   /* stack: loaded real lazy */
-    lua_Integer n = (lua_Integer)lua_rawlen(L, -3);
+    lua_Integer n = (lua_Integer)lua_rawlen(L, -2);
     for (lua_Integer k = 1; k <= n; k++) {
-        lua_rawgeti(L, -3, k);
+        lua_rawgeti(L, -2, k);
         size_t i = (size_t)lua_tointeger(L, -1);
         lua_pop(L, 1);
         const page *p = s->pages[i];
-        lua_rawgeti(L, -2, (lua_Integer)i + 1);    /* stack: loaded real lazy t */
+        lua_rawgeti(L, -1, (lua_Integer)i + 1);    /* stack: loaded real t */
         for (size_t j = 0; p->front && j < p->front->n; j++) {
             const char *key = p->front->entries[j].key;
             if (in_list(computed_fields, key) || in_list(eager_fields, key)) continue;
@@ -204,13 +346,43 @@ static void unload_pages(lua_State *L, const site *s)
         }
         lua_pushnil(L);
         lua_setfield(L, -2, "params");
-        lua_pushvalue(L, -2);
-        lua_setmetatable(L, -2);
         lua_pop(L, 1);
         lua_pushnil(L);
-        lua_rawseti(L, -4, k);
+        lua_rawseti(L, -3, k);
     }
-    lua_pop(L, 3);
+    lua_pop(L, 2);
+}
+
+/* Empty caches for page tables: the arrays of real tables and of their frozen proxies, and
+ * the map back from a real table to its page. */
+static void new_page_cache(lua_State *L)
+{
+    lua_newtable(L);
+    lua_rawsetp(L, LUA_REGISTRYINDEX, &PAGES_KEY);
+    lua_newtable(L);
+    lua_rawsetp(L, LUA_REGISTRYINDEX, &REAL_KEY);
+    lua_newtable(L);
+    lua_rawsetp(L, LUA_REGISTRYINDEX, &INDEX_KEY);
+    lua_pushinteger(L, 0);
+    lua_rawsetp(L, LUA_REGISTRYINDEX, &CACHED_KEY);
+}
+
+/* After a render: empties the cache when it holds more pages than its limit, and with it the
+ * site's fields that name pages. */
+static void trim_page_cache(lua_State *L)
+{
+    lua_rawgetp(L, LUA_REGISTRYINDEX, &CACHED_KEY);
+    lua_rawgetp(L, LUA_REGISTRYINDEX, &CACHE_LIMIT_KEY);
+    bool full = lua_tointeger(L, -2) > lua_tointeger(L, -1);
+    lua_pop(L, 2);
+    if (!full) return;
+    new_page_cache(L);
+    lua_rawgetp(L, LUA_REGISTRYINDEX, &SITE_REAL_KEY); /* stack: site */
+    for (size_t k = 0; site_ref_fields[k]; k++) {
+        lua_pushnil(L);
+        lua_setfield(L, -2, site_ref_fields[k]);
+    }
+    lua_pop(L, 1);
 }
 
 static void install_lazy(lua_State *L)
@@ -220,9 +392,14 @@ static void install_lazy(lua_State *L)
     lua_setfield(L, -2, "__index");
     lua_rawsetp(L, LUA_REGISTRYINDEX, &LAZY_KEY);
     lua_newtable(L);
-    lua_rawsetp(L, LUA_REGISTRYINDEX, &INDEX_KEY);
-    lua_newtable(L);
     lua_rawsetp(L, LUA_REGISTRYINDEX, &LOADED_KEY);
+    new_page_cache(L);
+    const char *env = getenv("REFPRESS_PAGE_CACHE");
+    char *end;
+    long long limit = env && *env ? strtoll(env, &end, 10) : CACHE_PAGES;
+    if (env && *env && (*end || limit < 0)) limit = CACHE_PAGES;
+    lua_pushinteger(L, (lua_Integer)limit);
+    lua_rawsetp(L, LUA_REGISTRYINDEX, &CACHE_LIMIT_KEY);
 }
 
 static void set_toc(lua_State *L, const md_result *body)
@@ -238,7 +415,7 @@ static void set_toc(lua_State *L, const md_result *body)
     lua_setfield(L, -2, "toc");
 }
 
-/* Pushes the page's own fields (no links to other pages yet). */
+/* Pushes a new table with the page's own fields (no links to other pages yet). */
 static void push_page(lua_State *L, const site *s, const page *p)
 {
     lua_createtable(L, 0, 32); /* stack: page */
@@ -274,70 +451,31 @@ static void push_page(lua_State *L, const site *s, const page *p)
     lua_setmetatable(L, -2);                       /* stack: page */
 }
 
-static void push_page_ref(lua_State *L, int pages, const page *p)
+/* Pushes the (frozen) table of page p, or nil: the cached one, or a new one. */
+static void push_page_ref(lua_State *L, const page *p)
 {
-    if (p) lua_rawgeti(L, pages, (lua_Integer)p->index + 1);
-    else lua_pushnil(L);
-}
-
-static void set_page_list(lua_State *L, int pages, const char *field, page *const *list,
-                          size_t n)
-{
-    lua_createtable(L, (int)n, 0); /* stack: page list */
-    for (size_t i = 0; i < n; i++) {
-        push_page_ref(L, pages, list[i]);
-        lua_rawseti(L, -2, (lua_Integer)i + 1);
+    if (!p) {
+        lua_pushnil(L);
+        return;
     }
-    lua_setfield(L, -2, field);
-}
-
-/* page.terms = {tags = {term pages}, categories = {…}} for every regular page, filled by one
- * pass over the terms (not one per page). */
-static void set_terms(lua_State *L, const site *s, int pages)
-{
-    for (size_t i = 0; i < s->npages; i++) {
-        if (s->pages[i]->type != PAGE_REGULAR) continue;
-        lua_rawgeti(L, pages, (lua_Integer)i + 1); /* stack: page */
-        lua_createtable(L, 0, (int)s->ntaxonomies); /* stack: page terms */
-        for (size_t t = 0; t < s->ntaxonomies; t++) {
-            lua_newtable(L);
-            lua_setfield(L, -2, s->taxonomies[t]->taxonomy);
-        }
-        lua_setfield(L, -2, "terms");
+    luaL_checkstack(L, 6, "page data nested too deeply");
+    lua_rawgetp(L, LUA_REGISTRYINDEX, &PAGES_KEY); /* stack: pages */
+    if (lua_rawgeti(L, -1, (lua_Integer)p->index + 1) == LUA_TNIL) {
+        lua_pop(L, 1);
+        push_page(L, site_of(L), p);                 /* stack: pages t */
+        lua_rawgetp(L, LUA_REGISTRYINDEX, &REAL_KEY);
+        lua_pushvalue(L, -2);
+        lua_rawseti(L, -2, (lua_Integer)p->index + 1);
+        lua_pop(L, 1);
+        tpl_freeze(L, -1);                           /* stack: pages proxy */
+        lua_pushvalue(L, -1);
+        lua_rawseti(L, -3, (lua_Integer)p->index + 1);
+        lua_rawgetp(L, LUA_REGISTRYINDEX, &CACHED_KEY);
+        lua_pushinteger(L, lua_tointeger(L, -1) + 1);
+        lua_rawsetp(L, LUA_REGISTRYINDEX, &CACHED_KEY);
         lua_pop(L, 1);
     }
-    for (size_t t = 0; t < s->ntaxonomies; t++) {
-        const page *tax = s->taxonomies[t];
-        for (size_t k = 0; k < tax->nchildren; k++) {
-            const page *term = tax->children[k];
-            for (size_t m = 0; m < term->nchildren; m++) {
-                lua_rawgeti(L, pages, (lua_Integer)term->children[m]->index + 1);
-                lua_getfield(L, -1, "terms");
-                lua_getfield(L, -1, tax->taxonomy); /* stack: page terms list */
-                push_page_ref(L, pages, term);
-                lua_rawseti(L, -2, (lua_Integer)lua_rawlen(L, -2) + 1);
-                lua_pop(L, 3);
-            }
-        }
-    }
-}
-
-/* Second pass: prev/next/parent/related/pages/terms refer to other page tables. */
-static void link_page(lua_State *L, const site *s, const page *p, int pages)
-{
-    lua_rawgeti(L, pages, (lua_Integer)p->index + 1); /* stack: page */
-    push_page_ref(L, pages, p->prev);
-    lua_setfield(L, -2, "prev");
-    push_page_ref(L, pages, p->next);
-    lua_setfield(L, -2, "next");
-    push_page_ref(L, pages, p->parent);
-    lua_setfield(L, -2, "parent");
-    set_page_list(L, pages, "related", p->related, p->nrelated);
-    set_page_list(L, pages, "pages", p->children, p->nchildren);
-    const page *trail[66];
-    size_t n = jsonld_trail(s, p, trail, sizeof trail / sizeof *trail);
-    set_page_list(L, pages, "breadcrumbs", (page *const *)trail, n);
-    lua_pop(L, 1);
+    lua_remove(L, -2);
 }
 
 /* ------------------------------------------------------------------ the site table */
@@ -348,8 +486,49 @@ static void set_config(lua_State *L, const site *s, const char *field)
     lua_setfield(L, -2, field);
 }
 
-/* Pushes the site table; pages is the stack index of the array of page tables. */
-static void push_site(lua_State *L, const site *s, int pages)
+/* __index of the site table: makes home, pages (the regular pages), sections and
+ * taxonomies on first use; "" makes them all. */
+static int site_lazy(lua_State *L)
+{
+    lua_settop(L, 2); /* stack: t key */
+    if (lua_type(L, 2) != LUA_TSTRING) return 0;
+    const site *s = site_of(L);
+    const char *key = lua_tostring(L, 2);
+    int r = list_index(site_ref_fields, key);
+    if (r < 0 && *key) return 0;
+    luaL_checkstack(L, 8, "site data");
+    for (int k = 0; site_ref_fields[k]; k++) {
+        if (k != r && *key) continue;
+        lua_pushstring(L, site_ref_fields[k]);
+        if (k == 0) {
+            push_page_ref(L, s->home);
+        } else if (k == 3) {
+            lua_newtable(L);
+            for (size_t t = 0; t < s->ntaxonomies; t++) {
+                push_page_ref(L, s->taxonomies[t]);
+                lua_setfield(L, -2, s->taxonomies[t]->taxonomy);
+            }
+            tpl_freeze(L, -1);
+        } else {
+            page_type want = k == 1 ? PAGE_REGULAR : PAGE_SECTION;
+            lua_newtable(L);
+            lua_Integer n = 0;
+            for (size_t i = 0; i < s->npages; i++) {
+                if (s->pages[i]->type != want) continue;
+                push_page_ref(L, s->pages[i]);
+                lua_rawseti(L, -2, ++n);
+            }
+            tpl_freeze(L, -1);
+        }
+        lua_rawset(L, 1);
+    }
+    lua_settop(L, 2);
+    lua_rawget(L, 1);
+    return 1;
+}
+
+/* Pushes the site table (not frozen yet). */
+static void push_site(lua_State *L, const site *s)
 {
     lua_createtable(L, 0, 16); /* stack: site */
     set_str(L, "title", s->title);
@@ -362,60 +541,23 @@ static void push_site(lua_State *L, const site *s, int pages)
     for (size_t i = 0; i < sizeof fields / sizeof *fields; i++) set_config(L, s, fields[i]);
     push_value(L, s->config);
     lua_setfield(L, -2, "config");
-    push_page_ref(L, pages, s->home);
-    lua_setfield(L, -2, "home");
-
-    lua_newtable(L); /* stack: site regular */
-    lua_newtable(L); /* stack: site regular sections */
-    int nreg = 0, nsec = 0;
-    for (size_t i = 0; i < s->npages; i++) {
-        const page *p = s->pages[i];
-        if (p->type != PAGE_REGULAR && p->type != PAGE_SECTION) continue;
-        push_page_ref(L, pages, p);
-        lua_rawseti(L, p->type == PAGE_REGULAR ? -3 : -2,
-                    p->type == PAGE_REGULAR ? ++nreg : ++nsec);
-    }
-    lua_setfield(L, -3, "sections");
-    lua_setfield(L, -2, "pages");
-
-    lua_newtable(L); /* stack: site taxonomies */
-    for (size_t t = 0; t < s->ntaxonomies; t++) {
-        push_page_ref(L, pages, s->taxonomies[t]);
-        lua_setfield(L, -2, s->taxonomies[t]->taxonomy);
-    }
-    lua_setfield(L, -2, "taxonomies");
+    lua_createtable(L, 0, 1);
+    lua_pushcfunction(L, site_lazy);
+    lua_setfield(L, -2, "__index");
+    lua_setmetatable(L, -2);
 }
 
-/* Builds every page table, links them, and sets the frozen globals `site` and the registry
- * array of pages. */
+/* Sets the frozen global `site`; page tables are made as templates reach them. */
 static void install_site(tpl_engine *e, const site *s)
 {
     lua_State *L = tpl_engine_state(e);
     install_lazy(L);
-    lua_createtable(L, (int)s->npages, 0);
-    lua_rawsetp(L, LUA_REGISTRYINDEX, &REAL_KEY);
-    lua_createtable(L, 0, 2);                    /* stack: root */
-    lua_createtable(L, (int)s->npages, 0);       /* stack: root pages */
-    int pages = lua_gettop(L);
-    lua_rawgetp(L, LUA_REGISTRYINDEX, &REAL_KEY); /* stack: root pages real */
-    for (size_t i = 0; i < s->npages; i++) {
-        push_page(L, s, s->pages[i]);
-        lua_pushvalue(L, -1);
-        lua_rawseti(L, -3, (lua_Integer)i + 1);
-        lua_rawseti(L, pages, (lua_Integer)i + 1);
-    }
-    lua_pop(L, 1);                               /* stack: root pages */
-    for (size_t i = 0; i < s->npages; i++) link_page(L, s, s->pages[i], pages);
-    set_terms(L, s, pages);
-    push_site(L, s, pages);                      /* stack: root pages site */
-    lua_setfield(L, -3, "site");                 /* stack: root pages */
-    lua_setfield(L, -2, "pages");                /* stack: root */
-    tpl_freeze(L, -1);                           /* one freeze, so shared tables stay shared */
-    lua_getfield(L, -1, "pages");
-    lua_rawsetp(L, LUA_REGISTRYINDEX, &PAGES_KEY);
-    lua_getfield(L, -1, "site");                 /* stack: root site */
-    tpl_engine_set_global(e, "site");            /* stack: root */
-    lua_pop(L, 1);
+    install_terms(L, s);
+    push_site(L, s);                             /* stack: site */
+    lua_pushvalue(L, -1);
+    lua_rawsetp(L, LUA_REGISTRYINDEX, &SITE_REAL_KEY);
+    tpl_freeze(L, -1);                           /* stack: proxy */
+    tpl_engine_set_global(e, "site");
 }
 
 /* ------------------------------------------------------------------ helpers */
@@ -943,8 +1085,9 @@ bool context_render_page(tpl_engine *e, const site *s, const page *p, buf_t *out
     int top = lua_gettop(L);
     md_result body;
     if (!site_render_body(s, p, &body, dl)) return false;
+    push_page_ref(L, p);                                /* stack: page */
     lua_rawgetp(L, LUA_REGISTRYINDEX, &REAL_KEY);
-    lua_rawgeti(L, -1, (lua_Integer)p->index + 1);      /* stack: real t */
+    lua_rawgeti(L, -1, (lua_Integer)p->index + 1);      /* stack: page real t */
     buf_t html = BUF_INIT;
     md_polish_html(body.html ? body.html : "", body.html_len, &html);
     lua_pushliteral(L, "content");
@@ -966,11 +1109,9 @@ bool context_render_page(tpl_engine *e, const site *s, const page *p, buf_t *out
     } else {
         md_result_free(&body);
     }
-    lua_pop(L, 2);
-    lua_createtable(L, 0, 1);                           /* stack: ctx */
-    lua_rawgetp(L, LUA_REGISTRYINDEX, &PAGES_KEY);
-    lua_geti(L, -1, (lua_Integer)p->index + 1);         /* stack: ctx pages page */
-    lua_remove(L, -2);
+    lua_pop(L, 2);                                      /* stack: page */
+    lua_createtable(L, 0, 1);                           /* stack: page ctx */
+    lua_insert(L, -2);
     lua_setfield(L, -2, "page");                        /* stack: ctx */
     const char *what = p->src ? p->src : p->url;
     lua_pushlightuserdata(L, (void *)p);
@@ -989,5 +1130,6 @@ bool context_render_page(tpl_engine *e, const site *s, const page *p, buf_t *out
     lua_setfield(L, -2, "toc");
     lua_settop(L, top);
     unload_pages(L, s);
+    trim_page_cache(L);
     return ok;
 }
