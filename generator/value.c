@@ -33,12 +33,6 @@ struct value_doc {
     value *root;
 };
 
-static size_t align_up(size_t n)
-{
-    size_t a = alignof(max_align_t);
-    return (n + a - 1) / a * a;
-}
-
 static chunk *chunk_new(size_t cap)
 {
     chunk *c = xmalloc(sizeof(chunk) + cap);
@@ -48,11 +42,14 @@ static chunk *chunk_new(size_t cap)
     return c;
 }
 
-void *value_doc_alloc(value_doc *doc, size_t size)
+/* size bytes at an offset that is a multiple of align (a power of two): nodes get
+ * max_align_t, strings 1, so strings waste no padding. */
+static void *arena_take(value_doc *doc, size_t size, size_t align)
 {
-    size = align_up(size ? size : 1);
+    size = size ? size : 1;
     chunk *c = doc->chunks;
-    if (!c || c->cap - c->used < size) {
+    size_t at = c ? (c->used + align - 1) & ~(align - 1) : 0;
+    if (!c || at > c->cap || c->cap - at < size) {
         if (size > doc->next_cap / 4) {
             /* A big block gets a chunk of its own, kept behind the current one. */
             chunk *big = chunk_new(size);
@@ -63,23 +60,28 @@ void *value_doc_alloc(value_doc *doc, size_t size)
             } else {
                 doc->chunks = big;
             }
-            memset(big->data, 0, size);
             return big->data;
         }
         c = chunk_new(doc->next_cap);
         c->next = doc->chunks;
         doc->chunks = c;
         if (doc->next_cap < 8 * 1024) doc->next_cap *= 2;
+        at = 0;
     }
-    void *p = (char *)c->data + c->used;
-    c->used += size;
+    c->used = at + size;
+    return (char *)c->data + at;
+}
+
+void *value_doc_alloc(value_doc *doc, size_t size)
+{
+    void *p = arena_take(doc, size, alignof(max_align_t));
     memset(p, 0, size);
     return p;
 }
 
 static char *doc_strndup(value_doc *doc, const char *s, size_t n)
 {
-    char *d = value_doc_alloc(doc, n + 1);
+    char *d = arena_take(doc, n + 1, 1);
     memcpy(d, s, n);
     d[n] = '\0';
     return d;

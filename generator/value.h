@@ -35,8 +35,10 @@ struct value {
     long long i;       /* VAL_INT */
     double f;          /* VAL_FLOAT, and VAL_INT converted */
     size_t n;          /* number of items or entries */
-    value **items;     /* VAL_LIST */
-    value_entry *entries; /* VAL_MAP, in document order */
+    union {
+        value **items;     /* VAL_LIST */
+        value_entry *entries; /* VAL_MAP, in document order */
+    };
     /* Set by later passes (schema/site); NULL until then. For a field the schema types as
      * Markdown this is the rendered HTML; templates receive it as a safe string. */
     const char *html;
