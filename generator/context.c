@@ -135,11 +135,11 @@ static const char *const computed_fields[] = {
     "prev", "next", "parent", "related", "pages", "breadcrumbs", "terms", "params", "toc",
     "content", NULL};
 /* Computed fields that name other pages, made when first read. */
-enum { REF_PREV, REF_NEXT, REF_PARENT, REF_RELATED, REF_PAGES, REF_BREADCRUMBS, REF_TERMS,
-       NREFS };
+enum { REF_PREV, REF_NEXT, REF_PARENT, REF_RELATED, REF_PAGES, REF_BREADCRUMBS, REF_TERMS };
 static const char *const ref_fields[] = {"prev",  "next",        "parent", "related",
                                          "pages", "breadcrumbs", "terms",  NULL};
 /* Fields of the site table that name pages, made when first read, like those of pages. */
+enum { SITE_HOME, SITE_PAGES, SITE_SECTIONS, SITE_TAXONOMIES };
 static const char *const site_ref_fields[] = {"home", "pages", "sections", "taxonomies", NULL};
 
 static int list_index(const char *const *list, const char *key)
@@ -152,6 +152,32 @@ static int list_index(const char *const *list, const char *key)
 static bool in_list(const char *const *list, const char *key)
 {
     return list_index(list, key) >= 0;
+}
+
+/* Whether the front matter field key is converted only on first use (lazy_load). */
+static bool is_lazy_front(const char *key)
+{
+    return !in_list(computed_fields, key) && !in_list(eager_fields, key);
+}
+
+/* For the __index of a table t at stack index 1 whose fields names[] are made on first use:
+ * makes the field key names, or every one not made yet when key is "", with push(L, ud, k),
+ * and returns the index of key in names (-1 when it is none of them). */
+static int make_fields(lua_State *L, const char *const *names, const char *key,
+                       void (*push)(lua_State *, const void *, int), const void *ud)
+{
+    int r = list_index(names, key);
+    for (int k = 0; names[k]; k++) {
+        if (*key && k != r) continue;
+        lua_pushstring(L, names[k]);
+        bool made = !*key && lua_rawget(L, 1) != LUA_TNIL; /* "": keep what is there */
+        lua_pop(L, 1);
+        if (made) continue;
+        lua_pushstring(L, names[k]);
+        push(L, ud, k);
+        lua_rawset(L, 1);
+    }
+    return r;
 }
 
 /* The term pages of every regular page, in taxonomy order and then term order: the entries
@@ -204,11 +230,10 @@ static void set_front_eager(lua_State *L, const page *p)
 {
     for (size_t i = 0; p->front && i < p->front->n; i++) {
         const value_entry *e = &p->front->entries[i];
-        if (!in_list(eager_fields, e->key) || lua_getfield(L, -1, e->key) != LUA_TNIL) {
-            if (in_list(eager_fields, e->key)) lua_pop(L, 1);
-            continue;
-        }
+        if (!in_list(eager_fields, e->key)) continue;
+        bool computed = lua_getfield(L, -1, e->key) != LUA_TNIL;
         lua_pop(L, 1);
+        if (computed) continue;
         push_value(L, e->val);
         lua_setfield(L, -2, e->key); /* stack: page */
     }
@@ -259,8 +284,10 @@ static void push_terms(lua_State *L, const site *s, const page *p)
 }
 
 /* Pushes the value of page p's field ref_fields[r]. */
-static void push_ref(lua_State *L, const site *s, const page *p, int r)
+static void push_ref(lua_State *L, const void *ud, int r)
 {
+    const page *p = ud;
+    const site *s = site_of(L);
     const page *trail[66];
     switch (r) {
     case REF_PREV: push_page_ref(L, p->prev); break;
@@ -285,7 +312,7 @@ static void load_front(lua_State *L, int t, const page *p)
         const value_entry *e = &p->front->entries[k];
         push_frozen(L, e->val);
         lua_setfield(L, -2, e->key);
-        if (in_list(computed_fields, e->key) || in_list(eager_fields, e->key)) continue;
+        if (!is_lazy_front(e->key)) continue;
         push_frozen(L, e->val);
         lua_setfield(L, t, e->key);
     }
@@ -309,16 +336,8 @@ static int lazy_load(lua_State *L)
     if (lua_rawget(L, -2) != LUA_TNUMBER) return 0;
     size_t i = (size_t)lua_tointeger(L, -1);
     lua_settop(L, 2);
-    const site *s = site_of(L);
-    const page *p = s->pages[i];
-    const char *key = lua_tostring(L, 2);
-    int r = list_index(ref_fields, key);
-    for (int k = 0; k < NREFS; k++) {
-        if (k != r && *key) continue;
-        lua_pushstring(L, ref_fields[k]);
-        push_ref(L, s, p, k);
-        lua_rawset(L, 1);
-    }
+    const page *p = site_of(L)->pages[i];
+    int r = make_fields(L, ref_fields, lua_tostring(L, 2), push_ref, p);
     lua_pushliteral(L, "params");
     if (r < 0 && lua_rawget(L, 1) == LUA_TNIL) load_front(L, 1, p);
     lua_settop(L, 2);
@@ -340,7 +359,7 @@ static void unload_pages(lua_State *L, const site *s)
         lua_rawgeti(L, -1, (lua_Integer)i + 1);    /* stack: loaded real t */
         for (size_t j = 0; p->front && j < p->front->n; j++) {
             const char *key = p->front->entries[j].key;
-            if (in_list(computed_fields, key) || in_list(eager_fields, key)) continue;
+            if (!is_lazy_front(key)) continue;
             lua_pushnil(L);
             lua_setfield(L, -2, key);
         }
@@ -402,9 +421,10 @@ static void install_lazy(lua_State *L)
     lua_rawsetp(L, LUA_REGISTRYINDEX, &CACHE_LIMIT_KEY);
 }
 
-static void set_toc(lua_State *L, const md_result *body)
+/* Pushes the body's headings as a frozen list of {level, id, text}. */
+static void push_toc(lua_State *L, const md_result *body)
 {
-    lua_createtable(L, (int)body->ntoc, 0); /* stack: page toc */
+    lua_createtable(L, (int)body->ntoc, 0); /* stack: toc */
     for (size_t i = 0; i < body->ntoc; i++) {
         lua_createtable(L, 0, 3);
         set_int(L, "level", body->toc[i].level);
@@ -412,7 +432,7 @@ static void set_toc(lua_State *L, const md_result *body)
         set_str(L, "text", body->toc[i].text);
         lua_rawseti(L, -2, (lua_Integer)i + 1);
     }
-    lua_setfield(L, -2, "toc");
+    tpl_freeze(L, -1);
 }
 
 /* Pushes a new table with the page's own fields (no links to other pages yet). */
@@ -486,43 +506,40 @@ static void set_config(lua_State *L, const site *s, const char *field)
     lua_setfield(L, -2, field);
 }
 
+/* Pushes the value of the site's field site_ref_fields[k]. */
+static void push_site_ref(lua_State *L, const void *ud, int k)
+{
+    const site *s = ud;
+    if (k == SITE_HOME) {
+        push_page_ref(L, s->home);
+        return;
+    }
+    lua_newtable(L);
+    if (k == SITE_TAXONOMIES) {
+        for (size_t t = 0; t < s->ntaxonomies; t++) {
+            push_page_ref(L, s->taxonomies[t]);
+            lua_setfield(L, -2, s->taxonomies[t]->taxonomy);
+        }
+    } else {
+        page_type want = k == SITE_PAGES ? PAGE_REGULAR : PAGE_SECTION;
+        lua_Integer n = 0;
+        for (size_t i = 0; i < s->npages; i++) {
+            if (s->pages[i]->type != want) continue;
+            push_page_ref(L, s->pages[i]);
+            lua_rawseti(L, -2, ++n);
+        }
+    }
+    tpl_freeze(L, -1);
+}
+
 /* __index of the site table: makes home, pages (the regular pages), sections and
  * taxonomies on first use; "" makes them all. */
 static int site_lazy(lua_State *L)
 {
     lua_settop(L, 2); /* stack: t key */
     if (lua_type(L, 2) != LUA_TSTRING) return 0;
-    const site *s = site_of(L);
-    const char *key = lua_tostring(L, 2);
-    int r = list_index(site_ref_fields, key);
-    if (r < 0 && *key) return 0;
     luaL_checkstack(L, 8, "site data");
-    for (int k = 0; site_ref_fields[k]; k++) {
-        if (k != r && *key) continue;
-        lua_pushstring(L, site_ref_fields[k]);
-        if (k == 0) {
-            push_page_ref(L, s->home);
-        } else if (k == 3) {
-            lua_newtable(L);
-            for (size_t t = 0; t < s->ntaxonomies; t++) {
-                push_page_ref(L, s->taxonomies[t]);
-                lua_setfield(L, -2, s->taxonomies[t]->taxonomy);
-            }
-            tpl_freeze(L, -1);
-        } else {
-            page_type want = k == 1 ? PAGE_REGULAR : PAGE_SECTION;
-            lua_newtable(L);
-            lua_Integer n = 0;
-            for (size_t i = 0; i < s->npages; i++) {
-                if (s->pages[i]->type != want) continue;
-                push_page_ref(L, s->pages[i]);
-                lua_rawseti(L, -2, ++n);
-            }
-            tpl_freeze(L, -1);
-        }
-        lua_rawset(L, 1);
-    }
-    lua_settop(L, 2);
+    make_fields(L, site_ref_fields, lua_tostring(L, 2), push_site_ref, site_of(L));
     lua_rawget(L, 1);
     return 1;
 }
@@ -1095,12 +1112,8 @@ bool context_render_page(tpl_engine *e, const site *s, const page *p, buf_t *out
     lua_rawset(L, -3);
     buf_free(&html);
     lua_pushliteral(L, "toc");
-    lua_newtable(L);
-    set_toc(L, &body);                                  /* stack: real t "toc" tmp */
-    lua_getfield(L, -1, "toc");
-    lua_remove(L, -2);
-    tpl_freeze(L, -1);
-    lua_rawset(L, -3);                                  /* stack: real t */
+    push_toc(L, &body);
+    lua_rawset(L, -3);                                  /* stack: page real t */
     if (body_out) {
         free(body.html); /* the rest is kept for the link check */
         body.html = NULL;

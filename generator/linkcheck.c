@@ -495,8 +495,6 @@ typedef struct tag_attrs {
  * path ...), so the first letter rules most out before any string is compared. */
 static int element_of(const char *name)
 {
-    static const char firsts[] = "abeilmsv"; /* first letters of element_names */
-    if (!name[0] || !strchr(firsts, name[0])) return EL_OTHER;
     for (int i = 0; i < EL_OTHER; i++)
         if (name[0] == element_names[i][0] && strcmp(name, element_names[i]) == 0) return i;
     return EL_OTHER;

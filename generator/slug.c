@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "strmap.h"
 #include "util.h"
 
 #define BAD_CP UINT32_MAX /* what utf8_next returns for a malformed byte */
@@ -286,21 +287,11 @@ struct slug_set {
     size_t count;
 };
 
-static uint64_t hash_bytes(const char *s, size_t n)
-{
-    uint64_t h = 1469598103934665603ULL; /* FNV-1a */
-    for (size_t i = 0; i < n; i++) {
-        h ^= (unsigned char)s[i];
-        h *= 1099511628211ULL;
-    }
-    return h;
-}
-
 /* The slot that holds key, or the empty slot where it belongs. */
 static slug_entry *set_find(const slug_set *s, const char *key, size_t len)
 {
     size_t mask = s->cap - 1;
-    size_t i = (size_t)hash_bytes(key, len) & mask;
+    size_t i = (size_t)hash_fnv1a(key, len) & mask;
     for (;;) {
         slug_entry *e = &s->slots[i];
         if (!e->key || (e->len == len && memcmp(e->key, key, len) == 0)) return e;

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <yaml.h>
 
+#include "strmap.h"
 #include "util.h"
 
 #define MAX_DEPTH 64             /* deepest nesting of lists and maps we accept */
@@ -135,19 +136,9 @@ typedef struct table {
     size_t cap, count; /* cap is 0 or a power of two */
 } table;
 
-static uint64_t hash_bytes(const char *s, size_t n)
-{
-    uint64_t h = 1469598103934665603u; /* FNV-1a */
-    for (size_t i = 0; i < n; i++) {
-        h ^= (unsigned char)s[i];
-        h *= 1099511628211u;
-    }
-    return h;
-}
-
 static slot *table_probe(slot *slots, size_t cap, const char *key, size_t len)
 {
-    size_t i = (size_t)hash_bytes(key, len) & (cap - 1);
+    size_t i = (size_t)hash_fnv1a(key, len) & (cap - 1);
     while (slots[i].key && !(slots[i].len == len && memcmp(slots[i].key, key, len) == 0))
         i = (i + 1) & (cap - 1);
     return &slots[i];
