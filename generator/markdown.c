@@ -3,6 +3,7 @@
 #define _GNU_SOURCE /* PTHREAD_ADAPTIVE_MUTEX_INITIALIZER_NP */
 #include "markdown.h"
 
+#include <dlfcn.h>
 #include <limits.h>
 #include <pthread.h>
 #include <stdint.h>
@@ -26,12 +27,45 @@
 #include "slug.h"
 #include "util.h"
 
-/* cmark-gfm 0.29 keeps the inline parser's special-character tables in global arrays, and every
- * parse (and every table row) adds the extensions' characters ('~', '|', ...) and removes them
- * again when done. Two parses at once would clear each other's characters mid-parse, so all
- * cmark parsing goes through this lock. Rendering and our own tree walks touch no global state
- * and run in parallel. */
+/* cmark-gfm 0.29 keeps the inline parser's special-character tables in global arrays: at the
+ * start of cmark_parser_finish it adds its extensions' characters ('~' for strikethrough, ':'
+ * and 'w' for autolinks, ...) and at the end removes them again. Two parses at once would
+ * clear each other's characters mid-parse (cmark-gfm pull request 176). Every parser here
+ * attaches the same extensions, so md_global_init adds their characters once, for good, and
+ * the library's own add and remove calls do nothing from then on (the function below takes
+ * the place of the library's, which it reaches through the PLT). Parses then run in parallel.
+ * Where that replacement does not take effect (the library calls its own function directly),
+ * md_global_init finds out with a test parse, and every cmark parse goes through parse_lock
+ * instead. A plain parser without extensions (entity_lookup) sees a few more special
+ * characters than it would alone; they only split text nodes, which changes nothing it reads.
+ * Rendering and our own tree walks touch no global state and always run in parallel. */
 static pthread_mutex_t parse_lock = PTHREAD_ADAPTIVE_MUTEX_INITIALIZER_NP;
+static bool specials_kept;          /* set once by md_global_init; then parses take no lock */
+static size_t specials_calls;       /* calls that reached the function below (under parse_lock) */
+static void (*library_specials)(cmark_parser *, int);
+
+/* Declared by no public header of cmark-gfm, but exported and called through the PLT. */
+void cmark_manage_extensions_special_characters(cmark_parser *parser, int add);
+void cmark_manage_extensions_special_characters(cmark_parser *parser, int add)
+{
+    if (__atomic_load_n(&specials_kept, __ATOMIC_ACQUIRE)) return;
+    specials_calls++;
+    if (!library_specials)
+        *(void **)&library_specials = dlsym(RTLD_NEXT, "cmark_manage_extensions_special_characters");
+    if (library_specials) library_specials(parser, add);
+}
+
+static bool parse_begin(void)
+{
+    if (__atomic_load_n(&specials_kept, __ATOMIC_ACQUIRE)) return false;
+    pthread_mutex_lock(&parse_lock);
+    return true;
+}
+
+static void parse_end(bool locked)
+{
+    if (locked) pthread_mutex_unlock(&parse_lock);
+}
 
 /* ---- Memory for one render --------------------------------------------------------------- */
 
@@ -163,11 +197,39 @@ static const char *const extension_names[] = {
     "table", "strikethrough", "autolink", "tagfilter", "tasklist",
 };
 
+static cmark_parser *new_parser(cmark_mem *mem)
+{
+    cmark_parser *p = cmark_parser_new_with_mem(CMARK_OPT_FOOTNOTES, mem);
+    for (size_t i = 0; i < sizeof extension_names / sizeof extension_names[0]; i++) {
+        cmark_syntax_extension *e = cmark_find_syntax_extension(extension_names[i]);
+        if (e) cmark_parser_attach_syntax_extension(p, e);
+    }
+    return p;
+}
+
 void md_global_init(void)
 {
     pthread_mutex_lock(&parse_lock);
     cmark_gfm_core_extensions_ensure_registered();
+    if (!specials_kept) {
+        cmark_parser *p = new_parser(cmark_get_default_mem_allocator());
+        size_t before = specials_calls;
+        static const char probe[] = "~~a~~ www.example.org\n";
+        cmark_parser_feed(p, probe, sizeof probe - 1);
+        cmark_node *doc = cmark_parser_finish(p);
+        if (specials_calls > before && library_specials) { /* ours is the one called */
+            library_specials(p, 1);
+            __atomic_store_n(&specials_kept, true, __ATOMIC_RELEASE);
+        }
+        cmark_node_free(doc);
+        cmark_parser_free(p);
+    }
     pthread_mutex_unlock(&parse_lock);
+}
+
+bool md_parses_in_parallel(void)
+{
+    return __atomic_load_n(&specials_kept, __ATOMIC_ACQUIRE);
 }
 
 int md_reading_minutes(size_t words)
@@ -615,9 +677,9 @@ static const ent_entry *entity_lookup(mdctx *c, const char *p, size_t n)
     c->ent_parses++;
     ent_entry e = {.klen = n};
     memcpy(e.key, p, n);
-    pthread_mutex_lock(&parse_lock);
+    bool locked = parse_begin();
     cmark_node *doc = cmark_parse_document(p, n, CMARK_OPT_DEFAULT);
-    pthread_mutex_unlock(&parse_lock);
+    parse_end(locked);
     cmark_node *para = cmark_node_first_child(doc);
     cmark_node *txt = para ? cmark_node_first_child(para) : NULL;
     if (txt && cmark_node_get_type(txt) == CMARK_NODE_TEXT && !cmark_node_next(txt)) {
@@ -1287,16 +1349,12 @@ static void headings_finish(mdctx *c, md_result *out)
 
 static cmark_parser *parse(const char *text, size_t len, cmark_node **doc)
 {
-    pthread_mutex_lock(&parse_lock);
-    cmark_gfm_core_extensions_ensure_registered();
-    cmark_parser *p = cmark_parser_new_with_mem(CMARK_OPT_FOOTNOTES, &arena_mem);
-    for (size_t i = 0; i < sizeof extension_names / sizeof extension_names[0]; i++) {
-        cmark_syntax_extension *e = cmark_find_syntax_extension(extension_names[i]);
-        if (e) cmark_parser_attach_syntax_extension(p, e);
-    }
+    bool locked = parse_begin();
+    if (locked) cmark_gfm_core_extensions_ensure_registered();
+    cmark_parser *p = new_parser(&arena_mem);
     cmark_parser_feed(p, text, len);
     *doc = cmark_parser_finish(p);
-    pthread_mutex_unlock(&parse_lock);
+    parse_end(locked);
     return p;
 }
 

@@ -44,6 +44,9 @@ typedef struct md_options {
 
 /* Calls cmark_gfm_core_extensions_ensure_registered(); call once before any thread renders. */
 void md_global_init(void);
+/* Whether md_global_init could let cmark parse on several threads at once (else every parse
+ * takes a lock; the output is the same either way). */
+bool md_parses_in_parallel(void);
 
 /* Renders text[0..len) as GitHub-flavoured Markdown: tables, strikethrough, autolinks,
  * tagfilter, task lists, footnotes; smart punctuation off. first_line and first_col give the
@@ -70,8 +73,9 @@ void md_result_free(md_result *r);
  *   position or the block's start is used.
  * - words counts whitespace-separated words of text (not image alt text), code spans and code
  *   blocks; emphasis does not split a word, block boundaries and line breaks do.
- * - Several threads may call md_render at once: parsing is serialised inside (cmark-gfm 0.29
- *   edits global tables while it parses), rendering runs in parallel. Link with pthreads. */
+ * - Several threads may call md_render at once, once md_global_init has run: cmark-gfm 0.29
+ *   edits global tables while it parses; md_global_init settles them for good (see
+ *   markdown.c), or, where it cannot, parsing is serialised inside. Link with pthreads. */
 
 /* Appends html (as md_render writes it) with the changes a reader needs: each <table> inside
  * <div class="table-wrap" tabindex="0"> so a wide table scrolls in its own box and can be

@@ -454,14 +454,14 @@ static void test_odd_bytes(void)
 
 static const char *const thread_md =
     "# Title\n\n| a | b |\n|---|---|\n| ~~x~~ | www.example.com |\n\n- [x] done "
-    "https://e.org\n\n> quote [l](/l) ~y~\n\n## Title\n";
+    "https://e.org\n\n> quote [l](/l) ~y~ &amp; &copy; &nosuch;\n\n## Title\n";
 static char *thread_want;
 
 static void *thread_main(void *arg)
 {
     long *bad = arg;
     md_options o = {false, true, NULL};
-    for (int i = 0; i < 40; i++) {
+    for (int i = 0; i < 400; i++) {
         md_result r;
         md_render(thread_md, strlen(thread_md), 1, 1, &o, &r);
         if (strcmp(r.html, thread_want) != 0 || r.nlinks != 3 || r.ntoc != 2) (*bad)++;
@@ -471,9 +471,12 @@ static void *thread_main(void *arg)
 }
 
 /* Several threads render at once; cmark-gfm's global special-character tables must not let
- * one parse clear another's strikethrough, table and autolink characters. */
+ * one parse clear another's strikethrough, table and autolink characters. On this platform
+ * (glibc, Debian's shared cmark-gfm) the parses really run at the same time, so this is the
+ * race itself, not the lock. */
 static void test_threads(void)
 {
+    CHECK(md_parses_in_parallel());
     render(thread_md);
     thread_want = strdup(R.html);
     CHECK(strstr(thread_want, "<del>x</del>") != NULL);
