@@ -431,7 +431,9 @@ static void check_series_value(check_ctx *c, const value_entry *e)
 {
     const value *v = e->val;
     if (v->kind == VAL_NULL) return; /* a gap in the series */
-    if ((v->kind == VAL_INT || v->kind == VAL_FLOAT) && v->f >= 0 && v->f <= 100) return;
+    if ((v->kind == VAL_INT || v->kind == VAL_FLOAT) && value_number(v) >= 0 &&
+        value_number(v) <= 100)
+        return;
     buf_printf(&c->msg, "%s.%s: expected a number from 0 to 100, got ", buf_cstr(&c->path), e->key);
     if (v->kind == VAL_STRING)
         put_quoted(&c->msg, v->str, v->len);

@@ -28,11 +28,13 @@ typedef struct chunk {
 
 struct value_doc {
     chunk *chunks;   /* newest first */
-    size_t next_cap; /* size of the next ordinary chunk: 2 KiB, doubling up to 8 KiB, so that
-                      * the unused end of the last one stays small (front matter of every page
+    size_t next_cap; /* size of the next ordinary chunk: 2 KiB, then 4 KiB, so that the
+                      * unused end of the last one stays small (front matter of every page
                       * stays in memory for the whole build) */
     value *root;
 };
+
+_Static_assert(sizeof(value) % alignof(max_align_t) == 0, "value is padded in the arena");
 
 static chunk *chunk_new(size_t cap)
 {
@@ -66,7 +68,7 @@ static void *arena_take(value_doc *doc, size_t size, size_t align)
         c = chunk_new(doc->next_cap);
         c->next = doc->chunks;
         doc->chunks = c;
-        if (doc->next_cap < 8 * 1024) doc->next_cap *= 2;
+        if (doc->next_cap < 4 * 1024) doc->next_cap *= 2;
         at = 0;
     }
     c->used = at + size;
@@ -351,7 +353,6 @@ static void set_integer(value *v, const char *s, size_t n, int base, bool neg)
     } else {
         v->kind = VAL_INT;
         v->i = neg ? -i : i;
-        v->f = (double)v->i;
     }
 }
 
@@ -687,6 +688,11 @@ value *value_get(const value *v, const char *key)
 {
     const value_entry *e = value_get_entry(v, key);
     return e ? e->val : NULL;
+}
+
+double value_number(const value *v)
+{
+    return v->kind == VAL_INT ? (double)v->i : v->kind == VAL_FLOAT ? v->f : 0;
 }
 
 bool value_is_scalar(const value *v)

@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "diag.h"
 
@@ -29,20 +30,22 @@ typedef struct value_entry {
 struct value {
     value_kind kind;
     int line, col;     /* 1-based position of the node in the *file* (not the YAML block) */
+    uint32_t len;      /* length of str (files are at most 16 MiB) */
+    uint32_t n;        /* number of items or entries; 0 for scalars */
     bool b;            /* VAL_BOOL */
     const char *str;   /* scalar text exactly as parsed (for every scalar kind); "" otherwise */
-    size_t len;        /* length of str */
-    long long i;       /* VAL_INT */
-    double f;          /* VAL_FLOAT, and VAL_INT converted */
-    size_t n;          /* number of items or entries */
-    union {
-        value **items;     /* VAL_LIST */
+    union {            /* by kind; value_number() reads VAL_INT and VAL_FLOAT alike */
+        long long i;          /* VAL_INT */
+        double f;             /* VAL_FLOAT */
+        value **items;        /* VAL_LIST */
         value_entry *entries; /* VAL_MAP, in document order */
     };
     /* Set by later passes (schema/site); NULL until then. For a field the schema types as
      * Markdown this is the rendered HTML; templates receive it as a safe string. */
     const char *html;
 };
+/* 48 bytes, a multiple of the arena's 16-byte alignment: every page's front matter stays in
+ * memory for the whole build, a few hundred of these each. */
 
 /* A parsed document. Every node, key and string belongs to the document's arena. */
 typedef struct value_doc value_doc;
@@ -80,6 +83,8 @@ value *value_get(const value *v, const char *key);
 const value_entry *value_get_entry(const value *v, const char *key);
 /* Scalar text of a map field, or NULL when absent or not a scalar. Borrowed. */
 const char *value_get_str(const value *v, const char *key);
+/* The number a VAL_INT or VAL_FLOAT holds, as a double; 0 for other kinds. */
+double value_number(const value *v);
 /* true for every scalar kind */
 bool value_is_scalar(const value *v);
 /* "a string", "a list", "a map", "a number", "true or false", "null" — for messages. */

@@ -152,10 +152,10 @@ static void test_scalar_details(void)
     CHECK_INT(a->kind, VAL_INT);
     CHECK_STR(a->str, "0x1F");
     CHECK_INT(a->len, 4);
-    CHECK(a->f == 31.0);
+    CHECK(value_number(a) == 31.0);
     value *b = value_get(r, "b");
     CHECK_INT(b->i, -7);
-    CHECK(b->f == -7.0);
+    CHECK(value_number(b) == -7.0);
     value *c = value_get(r, "c");
     CHECK_INT(c->kind, VAL_FLOAT);
     CHECK(c->f == 1000.0);
@@ -172,7 +172,8 @@ static void test_scalar_details(void)
     CHECK_INT(value_get(r, "g")->kind, VAL_FLOAT);
     CHECK_INT(value_get(r, "h")->kind, VAL_INT);
     CHECK(value_get(r, "h")->i == INT64_C(9223372036854775807));
-    CHECK(isnan(value_get(value_doc_root(doc), "a")->f) == 0);
+    CHECK(isnan(value_number(value_get(value_doc_root(doc), "a"))) == 0);
+    CHECK(value_number(value_get(r, "e")) == 0); /* a bool is no number */
     value_doc_free(doc);
     CHECK_INT(dl.len, 0);
     diag_list_free(&dl);
