@@ -40,16 +40,14 @@
  * characters than it would alone; they only split text nodes, which changes nothing it reads.
  * Rendering and our own tree walks touch no global state and always run in parallel. */
 static pthread_mutex_t parse_lock = PTHREAD_ADAPTIVE_MUTEX_INITIALIZER_NP;
-static bool specials_kept;          /* set once by md_global_init; then parses take no lock */
-static size_t specials_calls;       /* calls that reached the function below (under parse_lock) */
-static void (*library_specials)(cmark_parser *, int);
+static bool specials_kept; /* set once by md_global_init; then parses take no lock */
+static void (*library_specials)(cmark_parser *, int); /* found once the function below runs */
 
 /* Declared by no public header of cmark-gfm, but exported and called through the PLT. */
 void cmark_manage_extensions_special_characters(cmark_parser *parser, int add);
 void cmark_manage_extensions_special_characters(cmark_parser *parser, int add)
 {
     if (__atomic_load_n(&specials_kept, __ATOMIC_ACQUIRE)) return;
-    specials_calls++;
     if (!library_specials)
         *(void **)&library_specials = dlsym(RTLD_NEXT, "cmark_manage_extensions_special_characters");
     if (library_specials) library_specials(parser, add);
@@ -213,11 +211,10 @@ void md_global_init(void)
     cmark_gfm_core_extensions_ensure_registered();
     if (!specials_kept) {
         cmark_parser *p = new_parser(cmark_get_default_mem_allocator());
-        size_t before = specials_calls;
         static const char probe[] = "~~a~~ www.example.org\n";
         cmark_parser_feed(p, probe, sizeof probe - 1);
         cmark_node *doc = cmark_parser_finish(p);
-        if (specials_calls > before && library_specials) { /* ours is the one called */
+        if (library_specials) { /* set: ours is the function the library called */
             library_specials(p, 1);
             __atomic_store_n(&specials_kept, true, __ATOMIC_RELEASE);
         }
