@@ -70,17 +70,27 @@ static size_t chain_from(const source_map *m, const char *key, size_t from)
     return i;
 }
 
-/* The nth (from 0) Markdown link whose destination href can be (the same, the same with the
- * base path in front, or the same once percent-decoded: cmark encodes spaces and such), or
- * the last such link when there are fewer; NULL when there is none. */
-static const md_link *nth_link(source_map *m, const char *href, size_t nth)
+/* The keys a Markdown link to href can be filed under: href itself, href without the base
+ * path in front, href percent-decoded (cmark encodes spaces and such); NULL where one is the
+ * same as href. Returns whether any Markdown link of the page has one of them. */
+static bool link_keys(source_map *m, const char *href, const char *keys[3])
 {
     size_t bp = m->base_len;
-    const char *keys[3] = {href, NULL, NULL};
+    keys[0] = href;
+    keys[1] = keys[2] = NULL;
     if (bp && strncmp(href, m->base_path, bp) == 0 && href[bp] == '/') keys[1] = href + bp;
     buf_clear(&m->key);
     if (lc_percent_decode(href, strlen(href), &m->key) && strcmp(buf_cstr(&m->key), href) != 0)
         keys[2] = m->key.ptr;
+    for (int k = 0; k < 3; k++)
+        if (keys[k] && strmap_get(m->by_dest, keys[k])) return true;
+    return false;
+}
+
+/* The nth (from 0) Markdown link filed under one of keys, or the last such link when there
+ * are fewer; NULL when there is none. */
+static const md_link *nth_link(const source_map *m, const char *const keys[3], size_t nth)
+{
     const md_link *found = NULL;
     for (size_t from = 0;;) { /* the three chains merged in index order */
         size_t best = 0;
@@ -110,9 +120,11 @@ static bool map_source(void *ud, bool is_id, const char *str, int *line, int *co
         if (h) *line = h->line, *col = 1;
         return h != NULL;
     }
+    const char *keys[3];
+    if (!link_keys(m, str, keys)) return false; /* the template's link, not the Markdown's */
     size_t seen = (size_t)(uintptr_t)strmap_get(m->seen, str);
     strmap_put(m->seen, str, (void *)(uintptr_t)(seen + 1));
-    const md_link *l = nth_link(m, str, seen);
+    const md_link *l = nth_link(m, keys, seen);
     if (l) *line = l->line, *col = l->col;
     return l != NULL;
 }
