@@ -63,10 +63,11 @@ typedef enum { J_READY, J_RUNNING, J_WAITING, J_DONE } job_state;
 /* One page to ask for: every URL given that names it (fragments aside) shares it. */
 typedef struct job {
     char *page;            /* the URL requested first: encoded, no fragment */
-    char *cur;             /* the URL of the hop in progress */
-    char *host;            /* "scheme://host:port" of cur, for the per-host limit */
+    char *host;            /* "scheme://host:port" of the hop in progress (job_url), for the
+                            * per-host limit */
     char *page_host;       /* the same for page */
-    char **chain;          /* URLs of this attempt's redirect chain, page first */
+    char **chain;          /* URLs of this attempt's redirect chain, page first; the last is
+                            * the hop in progress */
     size_t nchain, capchain;
     job_state state;
     bool get;              /* GET, else HEAD */
@@ -75,7 +76,6 @@ typedef struct job {
     bool cached;           /* answered from the cache */
     size_t nurls, nfresh;  /* URLs naming it; of which fresh in the cache */
     long long wake;        /* J_WAITING: when to start again (monotonic ms) */
-    long final;            /* the 2xx status of a page found fine */
     CURL *easy;
     char errbuf[CURL_ERROR_SIZE];
     /* the hop in progress */
@@ -231,6 +231,12 @@ static void chain_push(job *j, const char *url)
     j->chain[j->nchain++] = xstrdup(url);
 }
 
+/* The URL of the hop in progress. */
+static const char *job_url(const job *j)
+{
+    return j->chain[j->nchain - 1];
+}
+
 static void job_free(job *j)
 {
     if (!j) return;
@@ -238,7 +244,6 @@ static void job_free(job *j)
     chain_reset(j);
     free(j->chain);
     free(j->page);
-    free(j->cur);
     free(j->host);
     free(j->page_host);
     buf_free(&j->location);
@@ -254,8 +259,6 @@ static void job_restart(job *j, bool get)
 {
     chain_reset(j);
     chain_push(j, j->page);
-    free(j->cur);
-    j->cur = xstrdup(j->page);
     free(j->host);
     j->host = xstrdup(j->page_host);
     j->get = get || j->need_body; /* fragments need the page itself */
@@ -305,7 +308,7 @@ static void entry_setup(run *r, entry *e, bool fragments)
     bool not_http;
     char *page = url_parse(NULL, r->tmp.ptr, &host, &not_http);
     if (!page) {
-        e->msg = not_http ? "not an http(s) URL" : "malformed URL";
+        e->msg = "malformed URL"; /* is_http_url passed, so the scheme is http(s) */
         return;
     }
     e->job = job_for(r, page, host);
@@ -475,7 +478,7 @@ static void cache_update(run *r, const entry *e, bool ok)
     if (!ok) {
         if (c) c->status = 0;
     } else if (!e->job->cached) {
-        cache_set(r, e->key, e->job->final, r->now);
+        cache_set(r, e->key, e->job->status, r->now); /* the 2xx the job ended on */
     }
 }
 
@@ -636,7 +639,7 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *ud)
 static void easy_setup(run *r, job *j)
 {
     CURL *e = j->easy;
-    curl_easy_setopt(e, CURLOPT_URL, j->cur);
+    curl_easy_setopt(e, CURLOPT_URL, job_url(j));
     curl_easy_setopt(e, CURLOPT_PRIVATE, (void *)j);
     curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(e, CURLOPT_ERRORBUFFER, j->errbuf);
@@ -728,10 +731,10 @@ static void job_retry(run *r, job *j, bool get, long retry_after)
 /* " (after a redirect to URL)" when the answer came from elsewhere than the page. */
 static char *with_redirect_note(const job *j, const char *msg)
 {
-    if (strcmp(j->cur, j->page) == 0) return xstrdup(msg);
+    if (j->nchain == 1) return xstrdup(msg);
     buf_t b = BUF_INIT;
     buf_printf(&b, "%s (after a redirect to ", msg);
-    put_shown(&b, j->cur, 200);
+    put_shown(&b, job_url(j), 200);
     buf_putc(&b, ')');
     return buf_detach(&b);
 }
@@ -767,7 +770,6 @@ static void finish_status(job *j, long s)
 static void finish_ok(run *r, job *j)
 {
     j->state = J_DONE;
-    j->final = j->status;
     if (j->need_body && !j->truncated && looks_html(j))
         j->ids = ids_parse(j->body.ptr ? j->body.ptr : "", j->body.len, buf_cstr(&j->ctype),
                            &r->tmp2);
@@ -781,22 +783,26 @@ static void follow(run *r, job *j)
     url_encode(j->location.ptr, j->location.len, &r->tmp);
     char *host = NULL;
     bool not_http;
-    char *next = url_parse(j->cur, r->tmp.ptr, &host, &not_http);
+    char *next = url_parse(job_url(j), r->tmp.ptr, &host, &not_http);
     buf_t msg = BUF_INIT;
-    if (!next && not_http) buf_puts(&msg, "redirect to a URL that is not http(s): ");
-    else if (!next) buf_puts(&msg, "redirect to a malformed URL: ");
-    else if (j->nchain > MAX_REDIRECTS) buf_printf(&msg, "too many redirects (more than %d)",
-                                                   MAX_REDIRECTS);
+    const char *shown = NULL; /* the URL the message ends with */
+    if (!next) {
+        buf_puts(&msg, not_http ? "redirect to a URL that is not http(s): "
+                                : "redirect to a malformed URL: ");
+        shown = j->location.ptr;
+    } else if (j->nchain > MAX_REDIRECTS) {
+        buf_printf(&msg, "too many redirects (more than %d)", MAX_REDIRECTS);
+    }
     for (size_t i = 0; next && !msg.len && i < j->nchain; i++)
-        if (strcmp(j->chain[i], next) == 0) buf_puts(&msg, "redirect loop through ");
+        if (strcmp(j->chain[i], next) == 0) {
+            buf_puts(&msg, "redirect loop through ");
+            shown = next;
+        }
     if (msg.len) {
-        if (msg.ptr[msg.len - 1] == ' ') put_shown(&msg, next ? next : j->location.ptr, 200);
+        if (shown) put_shown(&msg, shown, 200);
         job_finish(j, DIAG_ERROR, buf_detach(&msg));
     } else {
         chain_push(j, next);
-        free(j->cur);
-        j->cur = next;
-        next = NULL;
         free(j->host);
         j->host = host;
         host = NULL;
