@@ -263,9 +263,9 @@ static plot plot_main(int y0, int y1, int width)
 }
 
 /* Text sizes in user units: larger in the narrow frame, which a phone shows at about 1:1. */
-static int axis_font(const plot *p)
+static int axis_font(int width)
 {
-    return p->width < W ? 14 : 12;
+    return width < W ? 14 : 12;
 }
 
 /* The class and id of the wide or the narrow drawing of a chart. */
@@ -343,7 +343,7 @@ static void put_axes(buf_t *o, const plot *p)
     buf_puts(o, "</g>\n");
     put_hline(o, p, p->bottom, " class=\"chart-axis\" style=\"" ST_AXIS "\" stroke-width=\"1\"");
     buf_printf(o, "<g class=\"chart-label\" style=\"" ST_TEXT "\" font-size=\"%d\">\n",
-               axis_font(p));
+               axis_font(p->width));
     for (int v = 0; v <= 100; v += 25) {
         buf_puts(o, "<text x=\"");
         put_coord(o, p->grid_left - 6);
@@ -503,7 +503,7 @@ static void put_current_label(buf_t *o, const norm *nm, const plot *p)
     buf_t text = BUF_INIT;
     put_current(&text, nm);
     double x = plot_x(p, nm->last), y = plot_y(p, norm_val(nm, nm->last));
-    int font = axis_font(p) + 1;
+    int font = axis_font(p->width) + 1;
     double half = (double)text.len * 0.58 * font / 2; /* ASCII only: ~0.58 em a glyph */
     const char *anchor = "middle";
     double tx = x;
@@ -703,7 +703,7 @@ static void bars_scale(buf_t *o, size_t nb, const bar_frame *f)
         buf_puts(o, "\"/>\n");
     }
     buf_printf(o, "</g>\n<g class=\"chart-label\" style=\"" ST_TEXT "\" font-size=\"%d\">\n",
-               f->width < W ? 14 : 12);
+               axis_font(f->width));
     for (int v = 0; v <= 100; v += 25) {
         buf_puts(o, "<text x=\"");
         put_coord(o, f->x + v * f->unit);
