@@ -437,10 +437,26 @@ static rec *rec_add(lc_page *p, rec_kind kind, const char *str, int line)
     return r;
 }
 
+/* Trims ASCII whitespace around the URL s and drops tabs and newlines inside, as URL
+ * parsers do; in place (the result is never longer). Returns its length. */
+static size_t href_clean(char *s)
+{
+    size_t b = 0, n = strlen(s), w = 0;
+    while (b < n && is_ws(s[b])) b++;
+    while (n > b && is_ws(s[n - 1])) n--;
+    for (size_t i = b; i < n; i++)
+        if (s[i] != '\t' && s[i] != '\n' && s[i] != '\r') s[w++] = s[i];
+    s[w] = '\0';
+    return w;
+}
+
+/* A link, its URL kept cleaned (href_clean): the only form the check and the source mapping
+ * use. */
 static void link_add(lc_page *p, int element, int attr, int noun, const char *url, int line,
                      bool ignored)
 {
     rec *r = rec_add(p, REC_LINK, url, line);
+    href_clean(p->pool.ptr + r->str);
     r->element = (uint8_t)element;
     r->attr = (uint8_t)attr;
     r->noun = (uint8_t)(noun | (ignored ? REC_IGNORED : 0));
@@ -1473,37 +1489,16 @@ static void check_scheme(checker *c, const char *url, size_t len)
     else if (!c->quiet) c->st.skipped++;
 }
 
-/* Trims ASCII whitespace around raw and drops tabs and newlines inside, as URL parsers do. */
-static void href_clean(const char *raw, buf_t *out)
-{
-    buf_clear(out);
-    while (is_ws(*raw)) raw++;
-    size_t n = strlen(raw);
-    while (n > 0 && is_ws(raw[n - 1])) n--;
-    buf_put(out, raw, n);
-    size_t w = 0;
-    for (size_t i = 0; i < n; i++)
-        if (out->ptr[i] != '\t' && out->ptr[i] != '\n' && out->ptr[i] != '\r')
-            out->ptr[w++] = out->ptr[i];
-    buf_truncate(out, w);
-}
-
 void lc_page_map_sources(lc_page *page, lc_source_fn fn, void *ud)
 {
-    buf_t h = BUF_INIT;
     for (size_t i = 0; i < page->nrecs; i++) {
         rec *r = &page->recs[i];
-        const char *str = page->pool.ptr + r->str;
         bool is_id = r->kind == REC_DUP_ID || r->kind == REC_EMPTY_ID;
         if (r->kind != REC_LINK && !is_id) continue;
-        if (!is_id) {
-            href_clean(str, &h);
-            str = h.ptr;
-        }
         int line = 0, col = 0;
-        if (fn(ud, is_id, str, &line, &col)) r->src_line = line, r->src_col = col;
+        if (fn(ud, is_id, page->pool.ptr + r->str, &line, &col))
+            r->src_line = line, r->src_col = col;
     }
-    buf_free(&h);
 }
 
 /* Why h cannot be a URL at all (control or invisible characters, invalid UTF-8), or NULL. */
@@ -1528,12 +1523,10 @@ static const char *char_problem(const char *h, buf_t *why)
     return NULL;
 }
 
-static void check_url(checker *c, const char *raw)
+static void check_url(checker *c, const char *h)
 {
     const rec *r = c->rec;
     c->st.links++;
-    href_clean(raw, &c->href);
-    const char *h = c->href.ptr;
     c->quiet = false;
     if ((r->noun & REC_IGNORED) || ignored_by_pattern(c, h)) {
         c->quiet = true;
@@ -1611,7 +1604,9 @@ static void check_page_issue(checker *c, const char *str)
 static void page_base_set(checker *c, const lc_page *p)
 {
     buf_clear(&c->base);
-    href_clean(p->base ? p->base : "", &c->href);
+    buf_clear(&c->href);
+    buf_puts(&c->href, p->base ? p->base : "");
+    c->href.len = href_clean(c->href.ptr);
     const char *h = c->href.ptr;
     size_t scheme = scheme_length(h);
     if (!*h || char_problem(h, &c->s1)) {

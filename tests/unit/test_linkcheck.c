@@ -197,6 +197,22 @@ static void test_spec_messages(void)
     lc_site_free(s);
 }
 
+/* Whitespace around a URL goes, and tabs and newlines inside it, before the URL is checked,
+ * shown, or matched to its source. */
+static void test_href_cleaned(void)
+{
+    lc_site *s = lc_site_new();
+    lc_page *p = parse("<a href=\"\t /no\npe/\r\n\">x</a> <a href=\" /ok.h\ttml \">y</a>",
+                       "index.html");
+    lc_site_add_file(s, "ok.html");
+    lc_site_add_page(s, p);
+    char *got = check_site(s, NULL, NULL, NULL, NULL);
+    CHECK_STR(got, "index.html:3: error: link to /nope/: no such page (/nope/index.html does "
+                   "not exist)\n");
+    free(got);
+    lc_site_free(s);
+}
+
 typedef struct located {
     int calls;
     char seen[2048];
@@ -705,6 +721,7 @@ int main(int argc, char **argv)
     test_percent_decode();
     test_resolve();
     test_spec_messages();
+    test_href_cleaned();
     test_locate();
     test_site_bookkeeping();
     test_options();
