@@ -9,7 +9,7 @@
 const fs = require('node:fs');
 const path = require('node:path');
 const { chromium } = require('playwright-core');
-const { parseArgs, siteToTest, serve, Tally, Recorder } = require('./lib.js');
+const { parseArgs, siteToTest, siteOrFail, runMain, serve, Tally, Recorder } = require('./lib.js');
 
 const CHROMIUM = '/usr/bin/chromium';
 const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking',
@@ -493,13 +493,8 @@ async function main() {
         process.exit(tally.done());
     }, WATCHDOG_MS).unref();
 
-    let site;
-    try {
-        site = siteToTest(args);
-    } catch (e) {
-        tally.check(false, 'the example site builds', e.message);
-        return tally.done();
-    }
+    const site = siteOrFail(tally, () => siteToTest(args));
+    if (!site) return tally.done();
     fs.mkdirSync(shots, { recursive: true });
     for (const f of fs.readdirSync(shots)) {
         if (f.endsWith('.png')) fs.rmSync(path.join(shots, f));
@@ -560,8 +555,4 @@ async function main() {
     return tally.done();
 }
 
-main().then((code) => { process.exitCode = code; }, (e) => {
-    console.log(`FAIL: ${e.stack || e}`);
-    console.log('0 passed, 1 failed');
-    process.exitCode = 1;
-});
+runMain(main);

@@ -10,7 +10,7 @@
 
 const fs = require('node:fs');
 const path = require('node:path');
-const { parseArgs, buildSite, htmlFiles, Tally } = require('./lib.js');
+const { parseArgs, buildSite, siteOrFail, htmlFiles, Tally } = require('./lib.js');
 
 const SCRIPT = /<script type="application\/ld\+json">([\s\S]*?)<\/script>/g;
 
@@ -135,13 +135,8 @@ function checkHostile(t, repo) {
 function main() {
     const args = parseArgs(process.argv);
     const t = new Tally();
-    let site;
-    try {
-        site = buildSite(args.bin, args.repo);
-    } catch (e) {
-        t.check(false, 'the example site builds', e.message);
-        return t.done();
-    }
+    const site = siteOrFail(t, () => buildSite(args.bin, args.repo));
+    if (!site) return t.done();
     checkSite(t, site);
     checkHostile(t, args.repo);
     return t.done();

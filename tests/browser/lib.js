@@ -28,6 +28,26 @@ function siteToTest(args) {
     return args.site || buildSite(args.bin, args.repo);
 }
 
+// The site build() returns, or null after one failed check, "the example site builds", that
+// carries the build's output.
+function siteOrFail(tally, build) {
+    try {
+        return build();
+    } catch (e) {
+        tally.check(false, 'the example site builds', e.message);
+        return null;
+    }
+}
+
+// Runs an async main that resolves to the exit code; an exception is one failed check.
+function runMain(main) {
+    main().then((code) => { process.exitCode = code; }, (e) => {
+        console.log(`FAIL: ${e.stack || e}`);
+        console.log('0 passed, 1 failed');
+        process.exitCode = 1;
+    });
+}
+
 // Builds the site in repo into a new temporary folder, removed when the process exits.
 // Returns the output folder; throws with refpress's output when the build fails.
 function buildSite(bin, repo) {
@@ -177,4 +197,6 @@ function indent(text) {
     return String(text).split('\n').map((l) => `    ${l}`).join('\n');
 }
 
-module.exports = { parseArgs, siteToTest, buildSite, htmlFiles, serve, Tally, Recorder, indent };
+module.exports = {
+    parseArgs, siteToTest, siteOrFail, runMain, buildSite, htmlFiles, serve, Tally, Recorder, indent,
+};

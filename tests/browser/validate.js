@@ -6,7 +6,7 @@
 const fs = require('node:fs');
 const path = require('node:path');
 const { HtmlValidate, StaticConfigLoader } = require('html-validate');
-const { parseArgs, siteToTest, htmlFiles, Tally } = require('./lib.js');
+const { parseArgs, siteToTest, siteOrFail, runMain, htmlFiles, Tally } = require('./lib.js');
 
 // .htmlvalidate.json is JSON with whole-line // comments (the reason next to each rule).
 function loadConfig() {
@@ -26,13 +26,8 @@ async function main() {
     const args = parseArgs(process.argv);
     const tally = new Tally();
     const started = Date.now();
-    let site;
-    try {
-        site = siteToTest(args);
-    } catch (e) {
-        tally.check(false, 'the example site builds', e.message);
-        return tally.done();
-    }
+    const site = siteOrFail(tally, () => siteToTest(args));
+    if (!site) return tally.done();
     const files = htmlFiles(site);
     // The example site has a home page, four kinds of pages, section and tag pages and a 404:
     // finding only a handful there means the walk or the build went wrong.
@@ -60,8 +55,4 @@ async function main() {
     return tally.done();
 }
 
-main().then((code) => { process.exitCode = code; }, (e) => {
-    console.log(`FAIL: ${e.stack || e}`);
-    console.log('0 passed, 1 failed');
-    process.exitCode = 1;
-});
+runMain(main);
