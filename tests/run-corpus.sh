@@ -12,14 +12,9 @@ export CI=1 MAKE_CORPUS_CACHE="$tmp/cache"
 sh "$repo/bench/make-corpus" "$pages" 7 "$tmp/corpus" >/dev/null || { echo "make-corpus failed"; exit 1; }
 "$bin" check "$tmp/corpus" >"$tmp/report" 2>&1
 code=$?
-# file:line:col<TAB>url for every error, from the report and from the manifest.
-sed -n 's/^\([^:]*:[0-9]*:[0-9]*\): error: [a-z ]*\(image\|link to\) \(.*\): \(no such\|no element\).*$/\1\t\3/p' \
-    "$tmp/report" | sort >"$tmp/got"
-awk -F'\t' '{print $1 ":" $2 ":" $3 "\t" $5}' "$tmp/corpus/manifest.tsv" | sort >"$tmp/want"
-errors=$(grep -c ': error: ' "$tmp/report")
-warnings=$(grep -c ': warning: ' "$tmp/report")
-want=$(wc -l <"$tmp/want")
-found=$(comm -12 "$tmp/got" "$tmp/want" | wc -l)
+read -r want found errors warnings <<EOF_SCORE
+$(sh "$repo/bench/score-report" "$tmp/report" "$tmp/corpus/manifest.tsv" "$tmp")
+EOF_SCORE
 echo "corpus: $pages pages, $want broken links recorded; refpress reported $errors errors," \
      "$warnings warnings; $found match the manifest"
 pass=0 fail=0
