@@ -1879,7 +1879,7 @@ bool lc_check_folder(const char *dir, const lc_options *opt, diag_list *dl, lc_s
     parse_pages(&w, opt ? opt->jobs : 0);
     lc_stats s;
     lc_site_check(w.site, opt, NULL, NULL, &found, &s);
-    if (opt && opt->after_check) opt->after_check(opt->after_ud, w.site, &found);
+    if (opt && opt->after_check) opt->after_check(opt->after_ud, opt, w.site, &found);
     s.errors = found.errors;
     s.warnings = found.warnings;
     s.failures = s.errors + (opt && opt->strict ? s.warnings : 0);

@@ -83,9 +83,10 @@ typedef struct lc_options {
     bool strict;
     /* lc_check_folder's parsing threads; 0 = one per CPU. */
     int jobs;
-    /* lc_check_folder calls this (when set) after its check, with the checked site and the
-     * findings so far, so more checks can run on the same site (external links). */
-    void (*after_check)(void *ud, lc_site *site, diag_list *dl);
+    /* lc_check_folder calls this (when set) after its check, with these options, the checked
+     * site and the findings so far, so more checks can run on the same site (external
+     * links). */
+    void (*after_check)(void *ud, const struct lc_options *opt, lc_site *site, diag_list *dl);
     void *after_ud;
 } lc_options;
 

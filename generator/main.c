@@ -330,7 +330,8 @@ static char *html_within_root(const char *html, const char *root)
     return rel;
 }
 
-static void external_after_check(void *ud, lc_site *site, diag_list *dl);
+static void external_after_check(void *ud, const lc_options *opt, lc_site *site,
+                                 diag_list *dl);
 
 static int check_html(cli *c)
 {
@@ -389,13 +390,12 @@ static void make_cache_dir(const char *file)
 }
 
 /* check --html --external: the external links of the checked folder, at their HTML lines. */
-static void external_after_check(void *ud, lc_site *site, diag_list *dl)
+static void external_after_check(void *ud, const lc_options *opt, lc_site *site,
+                                 diag_list *dl)
 {
     const cli *c = ud;
     ext_options eo = {0, 0, 0, c->build.external_fragments, c->build.external_cache, 0, 0};
-    lc_options lo = {c->build.base_url, c->ignore, c->nignore, c->maps, c->nmaps, c->build.strict,
-                     c->build.jobs, NULL, NULL};
-    ext_check_site(site, &lo, &eo, NULL, NULL, dl, NULL);
+    ext_check_site(site, opt, &eo, NULL, NULL, dl, NULL);
 }
 
 static void free_cli(cli *c)

@@ -93,6 +93,10 @@ printf '<!DOCTYPE html><title>x</title><a href="sub/">sub</a> <a href="sub">no s
 check "warnings alone pass" '[ $code = 0 ]'
 "$bin" check --html "$tmp/html" --strict >"$tmp/o" 2>&1; code=$?
 check "--strict fails on warnings" '[ $code = 1 ] && grep -q "warning: link to sub: a folder needs a trailing slash (sub/)" "$tmp/o"'
+mkdir -p "$tmp/ext"
+printf '<!DOCTYPE html><title>x</title><a href="http://127.0.0.1:9/gone">x</a> <a href="http://127.0.0.1:9/skip">y</a>\n' >"$tmp/ext/index.html"
+"$bin" check --html "$tmp/ext" --external --external-cache '' --ignore /skip >"$tmp/o" 2>&1; code=$?
+check "check --html --external asks external links (port 9: refused), with the same --ignore" '[ $code = 1 ] && grep -qx "index.html:1: error: link to http://127.0.0.1:9/gone: cannot connect to 127.0.0.1 port 9" "$tmp/o" && [ "$(grep -c ": error: " "$tmp/o")" = 1 ]'
 "$bin" check --html "$tmp/html" --out x 2>/dev/null; code=$?
 check "--out does not go with check" '[ $code = 2 ]'
 "$bin" check --html "$tmp/html" --format yaml 2>/dev/null; code=$?
