@@ -340,7 +340,9 @@ static void test_retries(void)
     long long t0 = mono_ms();
     CHECK_STR(check(slow, 1, &o, &st), "error S/slow: timed out after 0.5 s\n");
     long long took = mono_ms() - t0;
-    CHECK(took >= 1400 && took < 2900); /* 0.5 s, the 0.5 s backoff, 0.5 s again */
+    /* 0.5 s, the 0.5 s backoff, 0.5 s again; no upper bound on the clock (a loaded machine
+     * stretches it): the message above says the 3 s answer was cut short */
+    CHECK(took >= 1400);
     CHECK_STR(hits("/slow"), "HEAD,GET");
     CHECK_INT(st.retries, 1);
     CHECK_INT(st.errors, 1);
@@ -487,9 +489,7 @@ static void test_limits(void)
     CHECK_INT(most_at_once(0, 0), 2);  /* the default per-host limit */
     CHECK_INT(most_at_once(16, 3), 3);
     CHECK_INT(most_at_once(1, 4), 1);  /* the total limit */
-    long long t0 = mono_ms();
-    CHECK_INT(most_at_once(8, 8), 8);
-    CHECK(mono_ms() - t0 < 1500);      /* all at once: about 300 ms */
+    CHECK_INT(most_at_once(8, 8), 8);  /* all at once, as the server saw them */
 }
 
 /* ---------------------------------------------------------------------------------------- */
