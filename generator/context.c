@@ -1110,18 +1110,18 @@ bool context_render_page(tpl_engine *e, const site *s, const page *p, buf_t *out
     lua_pushliteral(L, "content");
     tpl_push_safe(L, buf_cstr(&html), html.len);
     lua_rawset(L, -3);
-    buf_free(&html);
     lua_pushliteral(L, "toc");
     push_toc(L, &body);
     lua_rawset(L, -3);                                  /* stack: page real t */
-    if (body_out) {
-        free(body.html); /* the rest is kept for the link check */
-        body.html = NULL;
-        body.html_len = 0;
+    if (body_out) { /* for the link check: the body as the page holds it */
+        free(body.html);
+        body.html_len = html.len;
+        body.html = buf_detach(&html);
         *body_out = body;
     } else {
         md_result_free(&body);
     }
+    buf_free(&html);
     lua_pop(L, 2);                                      /* stack: page */
     lua_createtable(L, 0, 1);                           /* stack: page ctx */
     lua_insert(L, -2);

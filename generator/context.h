@@ -23,9 +23,9 @@ tpl_engine *context_engine_new(const site *s);
 const char *context_template_for(const site *s, const page *p);
 
 /* Renders p with its template into out (appended). Errors go to dl; returns false then.
- * With body_out (may be NULL), p's rendered Markdown body is handed out without its HTML
- * (headings and links, for the link check; caller frees with md_result_free()); it is
- * left zeroed when the body could not be read. */
+ * With body_out (may be NULL), p's rendered Markdown body is handed out for the link check,
+ * its html as the page holds it (md_polish_html applied; the items' lines still hold);
+ * caller frees with md_result_free(). It is left zeroed when the body could not be read. */
 bool context_render_page(tpl_engine *e, const site *s, const page *p, buf_t *out,
                          diag_list *dl, md_result *body_out);
 

@@ -410,6 +410,24 @@ static bool page_has_id(const lc_page *p, const char *id)
     return false;
 }
 
+void lc_page_describe(const lc_page *page, buf_t *out)
+{
+    static const char *const kinds[] = {"link", "dup-id", "empty-id", "no-alt", "too-large",
+                                        "bad-utf8"};
+    for (size_t i = 0; i < page->nrecs; i++) {
+        const rec *r = &page->recs[i];
+        const char *str = page->pool.ptr + r->str;
+        buf_printf(out, "%s %s %s %d %d %d %d %s", kinds[r->kind], element_names[r->element],
+                   attr_names[r->attr], r->noun, r->line, r->aux, r->src_line, str);
+        if (r->kind == REC_DUP_ID || r->kind == REC_EMPTY_ID)
+            buf_printf(out, " <%s>", str + strlen(str) + 1);
+        buf_putc(out, '\n');
+    }
+    buf_printf(out, "base %s\nredirect %d\n", page->base ? page->base : "-", page->redirect);
+    for (size_t i = 0; i < page->nids; i++)
+        buf_printf(out, "id %s\n", page->pool.ptr + page->id_offs[i]);
+}
+
 const char *lc_page_path(const lc_page *page)
 {
     return page->path;
@@ -493,12 +511,17 @@ static void id_add(lc_page *p, const char *id, const char *tag, int line, bool i
 /* ---------------------------------------------------------------------------------------- */
 /* Parsing: libxml2's HTML parser with SAX callbacks, no document tree                       */
 
+#define PART_TARGET "refpress-part" /* the processing instruction that marks a part */
+
 typedef struct parse_state {
     lc_page *page;
     htmlParserCtxtPtr ctxt;
     int depth;
     int ignore_depth; /* depth of the outermost data-*-ignore element open, or -1 */
     buf_t scratch;
+    const lc_part *parts; /* lc_page_parse_parts: the parts left out, */
+    size_t nparts, next;  /* and how many of them the parser has reached */
+    bool unsure;          /* a part stood where its place may change what it holds */
 } parse_state;
 
 /* The attributes of one start tag that matter; NULL when absent, "" when valueless. */
@@ -697,6 +720,35 @@ static void on_end(void *ctx, const xmlChar *name)
     if (st->ignore_depth >= 0 && st->depth <= st->ignore_depth) st->ignore_depth = -1;
 }
 
+/* A part's marker, <?refpress-part K?>: adds part K's links and ids where it stood. Inside an
+ * ignored element (or out of turn) the page is parsed again whole instead: there the parser
+ * may have closed the ignored element before the part's first tag. */
+static void on_pi(void *ctx, const xmlChar *target, const xmlChar *data)
+{
+    htmlParserCtxtPtr ctxt = ctx;
+    parse_state *st = ctxt->_private;
+    if (!st->parts || strcmp((const char *)target, PART_TARGET) != 0) return;
+    char *end;
+    unsigned long k = strtoul(data ? (const char *)data : "", &end, 10);
+    if (k != st->next || end == (const char *)data || st->ignore_depth >= 0) {
+        st->unsure = true;
+        return;
+    }
+    const lc_part *part = &st->parts[st->next++];
+    int line = ctxt->input ? ctxt->input->line : 0;
+    for (size_t i = 0; i < part->nitems; i++) {
+        const lc_part_item *it = &part->items[i];
+        int at = line + it->line;
+        switch (it->kind) {
+        case LC_PART_LINK: link_add(st->page, EL_A, AT_HREF, NOUN_LINK, it->str, at, false); break;
+        case LC_PART_IMAGE:
+            link_add(st->page, EL_IMG, AT_SRC, NOUN_IMAGE, it->str, at, false);
+            break;
+        case LC_PART_ID: id_add(st->page, it->str, it->tag, at, true, false); break;
+        }
+    }
+}
+
 /* Whether the page declares an encoding other than UTF-8 (a UTF-16 byte-order mark, or a
  * charset in its first 1024 bytes, where the HTML prescan looks). Pages that declare
  * nothing are read as UTF-8, which libxml2 2.9 would otherwise read as Latin-1. */
@@ -761,7 +813,10 @@ void lc_global_init(void)
     pthread_once(&init_once, init_libxml);
 }
 
-lc_page *lc_page_parse(const char *html, size_t len, const char *path)
+/* lc_page_parse, and with parts the parse of a page whose parts are left out (see
+ * lc_page_parse_parts); NULL then when a part was not met in its place. */
+static lc_page *parse(const char *html, size_t len, const char *path, const lc_part *parts,
+                      size_t nparts)
 {
     lc_global_init();
     lc_page *p = page_new(path);
@@ -781,10 +836,11 @@ lc_page *lc_page_parse(const char *html, size_t len, const char *path)
         free(copy);
         return page_seal(p);
     }
-    parse_state st = {p, ctxt, 0, -1, BUF_INIT};
-    memset(ctxt->sax, 0, sizeof *ctxt->sax); /* no tree: only our two callbacks */
+    parse_state st = {p, ctxt, 0, -1, BUF_INIT, parts, nparts, 0, false};
+    memset(ctxt->sax, 0, sizeof *ctxt->sax); /* no tree: only our callbacks */
     ctxt->sax->startElement = on_start;
     ctxt->sax->endElement = on_end;
+    ctxt->sax->processingInstruction = on_pi;
     ctxt->_private = &st;
     if (utf8) xmlSwitchEncoding(ctxt, XML_CHAR_ENCODING_UTF8);
     htmlCtxtUseOptions(ctxt, HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING | HTML_PARSE_NONET);
@@ -794,7 +850,41 @@ lc_page *lc_page_parse(const char *html, size_t len, const char *path)
     htmlFreeParserCtxt(ctxt);
     buf_free(&st.scratch);
     free(copy);
+    if (parts && (st.unsure || st.next != nparts)) {
+        lc_page_free(p);
+        return NULL;
+    }
     return page_seal(p);
+}
+
+lc_page *lc_page_parse(const char *html, size_t len, const char *path)
+{
+    return parse(html, len, path, NULL, 0);
+}
+
+lc_page *lc_page_parse_parts(const char *html, size_t len, const char *path,
+                             const lc_part *parts, size_t nparts)
+{
+    if (nparts == 0 || !html) return lc_page_parse(html, len, path);
+    buf_t b = BUF_INIT;
+    size_t at = 0;
+    for (size_t k = 0; k < nparts; k++) {
+        const lc_part *part = &parts[k];
+        if (part->off < at || part->off > len || part->len > len - part->off) {
+            buf_free(&b);
+            return lc_page_parse(html, len, path);
+        }
+        buf_put(&b, html + at, part->off - at);
+        buf_printf(&b, "<?%s %zu?>", PART_TARGET, k);
+        for (const char *c = html + part->off, *end = c + part->len;
+             (c = memchr(c, '\n', (size_t)(end - c))); c++)
+            buf_putc(&b, '\n'); /* the lines after it keep their numbers */
+        at = part->off + part->len;
+    }
+    buf_put(&b, html + at, len - at);
+    lc_page *p = parse(b.ptr, b.len, path, parts, nparts);
+    buf_free(&b);
+    return p ? p : lc_page_parse(html, len, path);
 }
 
 /* ---------------------------------------------------------------------------------------- */

@@ -139,6 +139,32 @@ void lc_global_init(void);
  * fails: input libxml2 cannot make sense of yields a page with fewer links. Thread-safe.
  * Caller frees with lc_page_free(), or hands it to lc_site_add_page(). */
 lc_page *lc_page_parse(const char *html, size_t len, const char *path);
+/* A part of a page whose links and ids the caller knows because it wrote that HTML itself
+ * (Markdown that cmark-gfm rendered): off and len place it in the page; items are its
+ * elements with a link or an id, in document order, each with the number of newlines in the
+ * part before the element's closing '>'. An image always has alt text; a link or image is
+ * not inside a data-*-ignore element of the part. */
+typedef enum { LC_PART_LINK, LC_PART_IMAGE, LC_PART_ID } lc_part_kind;
+typedef struct lc_part_item {
+    lc_part_kind kind;  /* <a href=str>, <img src=str alt>, <tag id=str> */
+    const char *str;
+    const char *tag;    /* LC_PART_ID: the element's name ("h2") */
+    int line;
+} lc_part_item;
+typedef struct lc_part {
+    size_t off, len;
+    const lc_part_item *items;
+    size_t nitems;
+} lc_part;
+
+/* lc_page_parse for a page with parts (sorted by off, not overlapping) whose links and ids
+ * are given: libxml2 reads the page with each part replaced by a processing instruction and
+ * the part's newlines, and the part's items are added where the instruction is met. The page
+ * comes out as lc_page_parse would make it: when a part is not met where its HTML would have
+ * been parsed as elements (inside <script>, a comment or an attribute value) or lies inside
+ * a data-*-ignore element, the whole page is parsed instead. */
+lc_page *lc_page_parse_parts(const char *html, size_t len, const char *path,
+                             const lc_part *parts, size_t nparts);
 void lc_page_free(lc_page *page);
 /* Borrowed; valid until the page is freed. */
 const char *lc_page_path(const lc_page *page);
@@ -193,6 +219,12 @@ char *lc_options_error(const lc_options *opt);
 bool lc_check_folder(const char *dir, const lc_options *opt, diag_list *dl, lc_stats *stats);
 
 /* Pieces exposed for tests and for the build's locate callback. */
+
+/* Appends everything the parse of page kept, a line each: its links and problems in
+ * document order (kind, element, attribute, HTML line, first line of a duplicate id, text),
+ * then its <base href>, whether it redirects, and its ids in sorted order. Two pages with the
+ * same description check the same. */
+void lc_page_describe(const lc_page *page, buf_t *out);
 
 /* Splits a srcset attribute per the HTML algorithm ("parse a srcset attribute"): appends each
  * candidate URL to out followed by a NUL byte, descriptors dropped, and returns how many.

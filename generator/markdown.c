@@ -10,9 +10,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <cmark-gfm-core-extensions.h>
 #include <cmark-gfm.h>
+#include <cmark-gfm/houdini.h>
 
 #if defined(__SANITIZE_ADDRESS__)
 #include <sanitizer/asan_interface.h>
@@ -503,6 +505,9 @@ typedef struct mdctx {
     size_t nlinks, links_cap;
     heading_rec *heads;
     size_t nheads, heads_cap;
+    cmark_node **inodes; /* LINK, IMAGE and (with ids) HEADING nodes, in document order */
+    size_t ninodes, inodes_cap;
+    bool has_html, has_footnotes;
     ent_entry ents[32];
     size_t nents, ent_next, ent_parses;
     size_t words;
@@ -1265,6 +1270,13 @@ static void walk_event(mdctx *c, cmark_node *n, bool enter, bool want_headings)
     if (t == CMARK_NODE_CODE_BLOCK || t == CMARK_NODE_SOFTBREAK || t == CMARK_NODE_LINEBREAK)
         c->in_word = false;
     if (t == CMARK_NODE_HEADING && want_headings) heading_collect(c, n);
+    if (t == CMARK_NODE_LINK || t == CMARK_NODE_IMAGE || (t == CMARK_NODE_HEADING && want_headings)) {
+        xgrow(&c->inodes, &c->inodes_cap, c->ninodes + 1, sizeof *c->inodes);
+        c->inodes[c->ninodes++] = n;
+    }
+    if (t == CMARK_NODE_HTML_BLOCK || t == CMARK_NODE_HTML_INLINE) c->has_html = true;
+    if (t == CMARK_NODE_FOOTNOTE_DEFINITION || t == CMARK_NODE_FOOTNOTE_REFERENCE)
+        c->has_footnotes = true;
     if (is_block(n) && has_inline_child(n)) leaf_links(c, n);
 }
 
@@ -1366,7 +1378,111 @@ static void ctx_free(mdctx *c)
     free(c->leaf_links);
     free(c->found);
     free(c->stk);
+    free(c->inodes);
     free(c->s.lines);
+}
+
+/* ---- What an HTML parser will find ------------------------------------------------------ */
+
+/* Whether cmark-gfm (without CMARK_OPT_UNSAFE) writes href="" for this URL: its
+ * scan_dangerous_url, which no public header offers. Guessing wrong costs nothing but speed:
+ * the markup expected would not be found, and items_known would be false. */
+static bool url_dangerous(const char *u)
+{
+    if (strncasecmp(u, "data:image/", 11) == 0) {
+        static const char *const ok[] = {"png", "gif", "jpeg", "webp"};
+        for (size_t i = 0; i < sizeof ok / sizeof *ok; i++)
+            if (strncasecmp(u + 11, ok[i], strlen(ok[i])) == 0) return false;
+    }
+    return strncasecmp(u, "javascript:", 11) == 0 || strncasecmp(u, "vbscript:", 9) == 0 ||
+           strncasecmp(u, "file:", 5) == 0 || strncasecmp(u, "data:", 5) == 0;
+}
+
+/* How many times needle occurs in html. */
+static size_t count_of(const char *html, size_t len, const char *needle)
+{
+    size_t n = 0, k = strlen(needle);
+    for (const char *p = html, *end = html + len; (p = memmem(p, (size_t)(end - p), needle, k));
+         p += k)
+        n++;
+    return n;
+}
+
+/* Appends the start of the tag cmark writes for a link or image node: <a href="…" or
+ * <img src="…", the URL escaped by cmark's own houdini_escape_href; *value gets the URL as an
+ * HTML parser reads it back (&amp; and &#x27;, the only entities that escaping writes, decoded). */
+static void link_markup(cmark_node *n, bool unsafe, buf_t *markup, buf_t *value)
+{
+    const char *url = cmark_node_get_url(n);
+    if (!url || (!unsafe && url_dangerous(url))) url = "";
+    cmark_strbuf esc;
+    cmark_strbuf_init(cmark_get_default_mem_allocator(), &esc, 0);
+    houdini_escape_href(&esc, (const uint8_t *)url, (bufsize_t)strlen(url));
+    const char *e = (const char *)esc.ptr;
+    size_t elen = (size_t)esc.size;
+    buf_puts(markup, cmark_node_get_type(n) == CMARK_NODE_IMAGE ? "<img src=\"" : "<a href=\"");
+    buf_put(markup, e, elen);
+    buf_putc(markup, '"');
+    for (size_t i = 0; i < elen;) {
+        if (strncmp(e + i, "&amp;", 5) == 0) buf_putc(value, '&'), i += 5;
+        else if (strncmp(e + i, "&#x27;", 6) == 0) buf_putc(value, '\''), i += 6;
+        else buf_putc(value, e[i++]);
+    }
+    cmark_strbuf_free(&esc);
+}
+
+/* Fills out->items from the nodes the walk kept, each found in html (see md_render). */
+static void items_find(mdctx *c, const md_options *opt, md_result *out)
+{
+    const char *html = out->html, *end = html + out->html_len, *at = html, *counted = html;
+    if (c->has_footnotes || (opt->unsafe && c->has_html)) return;
+    size_t want[3] = {0}, head = 0;
+    int lines = 0;
+    buf_t markup = BUF_INIT, value = BUF_INIT;
+    out->items = xcalloc(c->ninodes ? c->ninodes : 1, sizeof *out->items);
+    bool ok = true;
+    for (size_t i = 0; ok && i < c->ninodes; i++) {
+        cmark_node *n = c->inodes[i];
+        md_item it = {MD_ITEM_LINK, 0, NULL, 0};
+        buf_clear(&markup);
+        buf_clear(&value);
+        if (cmark_node_get_type(n) == CMARK_NODE_HEADING) {
+            const md_heading *h = &out->toc[head++];
+            if (!h->id[0]) continue; /* no id attribute */
+            it.kind = MD_ITEM_ID;
+            it.level = h->level;
+            buf_printf(&markup, "<h%d id=\"", h->level);
+            buf_put_html_escaped(&markup, h->id, strlen(h->id));
+            buf_puts(&markup, "\">");
+            buf_puts(&value, h->id);
+        } else {
+            it.kind = cmark_node_get_type(n) == CMARK_NODE_IMAGE ? MD_ITEM_IMAGE : MD_ITEM_LINK;
+            link_markup(n, opt->unsafe, &markup, &value);
+        }
+        const char *hit = memmem(at, (size_t)(end - at), markup.ptr, markup.len);
+        const char *gt = hit ? memchr(hit, '>', (size_t)(end - hit)) : NULL;
+        if (!gt) {
+            ok = false;
+            break;
+        }
+        for (; counted < gt; counted++) lines += *counted == '\n';
+        it.line = lines;
+        it.str = xstrdup(buf_cstr(&value));
+        out->items[out->nitems++] = it;
+        want[it.kind]++;
+        at = hit + markup.len;
+    }
+    ok = ok && count_of(html, out->html_len, "<a href=\"") == want[MD_ITEM_LINK] &&
+         count_of(html, out->html_len, "<img src=\"") == want[MD_ITEM_IMAGE] &&
+         count_of(html, out->html_len, " id=\"") == want[MD_ITEM_ID];
+    buf_free(&markup);
+    buf_free(&value);
+    out->items_known = ok;
+    if (ok) return;
+    for (size_t i = 0; i < out->nitems; i++) free(out->items[i].str);
+    free(out->items);
+    out->items = NULL;
+    out->nitems = 0;
 }
 
 /* Puts base_path in front of every root-relative link and image URL ("/x/", not "//host"). */
@@ -1420,6 +1536,7 @@ void md_render(const char *text, size_t len, int first_line, int first_col, cons
     char *html = cmark_render_html(doc, ropt, cmark_parser_get_syntax_extensions(parser));
     out->html_len = strlen(html);
     out->html = xstrndup(html, out->html_len);
+    items_find(&c, opt, out);
     cmark_parser_free(parser);
     arena_reset(); /* the tree, the parser and the HTML */
     ctx_free(&c);
@@ -1545,5 +1662,8 @@ void md_result_free(md_result *r)
     for (size_t i = 0; i < r->nlinks; i++)
         free(r->links[i].dest);
     free(r->links);
+    for (size_t i = 0; i < r->nitems; i++)
+        free(r->items[i].str);
+    free(r->items);
     memset(r, 0, sizeof *r);
 }

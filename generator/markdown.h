@@ -23,9 +23,22 @@ typedef struct md_link {
     bool image;  /* ![alt](src) */
 } md_link;
 
+/* An element of the HTML that an HTML parser will find a link or an id on. */
+typedef enum { MD_ITEM_LINK, MD_ITEM_IMAGE, MD_ITEM_ID } md_item_kind;
+
+typedef struct md_item {
+    md_item_kind kind; /* <a href>, <img src> (always with alt), <hN id> */
+    int level;         /* MD_ITEM_ID: the heading's level */
+    char *str;         /* the attribute's value as an HTML parser reads it (entities decoded) */
+    int line;          /* newlines in html before the element's closing '>' */
+} md_item;
+
 typedef struct md_result {
     char *html;          /* NUL-terminated; headings carry id="…" */
     size_t html_len;
+    md_item *items;      /* the links and ids of html, in document order */
+    size_t nitems;
+    bool items_known;    /* items lists every link and id of html: see md_render */
     md_heading *toc;     /* every heading in document order */
     size_t ntoc;
     md_link *links;      /* every link, image and autolink in document order */
@@ -73,6 +86,11 @@ void md_result_free(md_result *r);
  *   position or the block's start is used.
  * - words counts whitespace-separated words of text (not image alt text), code spans and code
  *   blocks; emphasis does not split a word, block boundaries and line breaks do.
+ * - items: each link, image and heading id as cmark-gfm wrote it into html, each found there
+ *   (the exact markup, in order, and as many of each kind as html holds). items_known is
+ *   false, and items empty, when the document has raw HTML that is let through (unsafe) or
+ *   footnotes, whose markup cmark writes on its own, or when any item is not where it should
+ *   be; a link checker must then parse html itself.
  * - Several threads may call md_render at once, once md_global_init has run: cmark-gfm 0.29
  *   edits global tables while it parses; md_global_init settles them for good (see
  *   markdown.c), or, where it cannot, parsing is serialised inside. Link with pthreads. */

@@ -1,4 +1,5 @@
 /* sitecheck.c — the link check of a build, with findings mapped back to their sources. */
+#define _GNU_SOURCE /* memmem */
 #include "sitecheck.h"
 
 #include <stdint.h>
@@ -152,10 +153,32 @@ static void map_sources(const sitecheck *c, const page *p, const md_result *body
     buf_free(&m.key);
 }
 
+lc_page *sitecheck_parse(const char *path, const char *html, size_t len, const md_result *body)
+{
+    static const char *const tags[] = {"h1", "h2", "h3", "h4", "h5", "h6"};
+    const char *hit = body && body->items_known && body->html_len
+                          ? memmem(html, len, body->html, body->html_len)
+                          : NULL;
+    if (!hit) return lc_page_parse(html, len, path);
+    lc_part_item *items = xcalloc(body->nitems + 1, sizeof *items);
+    for (size_t i = 0; i < body->nitems; i++) {
+        const md_item *m = &body->items[i];
+        items[i] = (lc_part_item){m->kind == MD_ITEM_LINK    ? LC_PART_LINK
+                                  : m->kind == MD_ITEM_IMAGE ? LC_PART_IMAGE
+                                                             : LC_PART_ID,
+                                  m->str, tags[(m->level >= 1 && m->level <= 6 ? m->level : 1) - 1],
+                                  m->line};
+    }
+    lc_part part = {(size_t)(hit - html), body->html_len, items, body->nitems};
+    lc_page *lp = lc_page_parse_parts(html, len, path, &part, 1);
+    free(items);
+    return lp;
+}
+
 void sitecheck_page(sitecheck *c, const page *p, const char *html, size_t len,
                     const md_result *body)
 {
-    lc_page *lp = lc_page_parse(html, len, p->out);
+    lc_page *lp = sitecheck_parse(p->out, html, len, body);
     if (p->src) map_sources(c, p, body, lp);
     c->pages[p->index] = lp;
 }

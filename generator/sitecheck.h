@@ -22,6 +22,12 @@ void sitecheck_free(sitecheck *c);
  * several threads at once for different pages. */
 void sitecheck_page(sitecheck *c, const page *p, const char *html, size_t len,
                     const md_result *body);
+/* What sitecheck_page parses with: lc_page_parse of the page at path, except that when html
+ * holds body->html (the body as the page holds it, see context_render_page) and the body's
+ * links and ids are all known (md_result.items_known), libxml2 reads only the rest of the
+ * page and the body's items are added where it stood (lc_page_parse_parts). The page comes
+ * out the same either way. */
+lc_page *sitecheck_parse(const char *path, const char *html, size_t len, const md_result *body);
 /* Parses the redirect page written at rel for p's alias. One thread only. */
 void sitecheck_redirect(sitecheck *c, const page *p, const char *rel, const char *html,
                         size_t len);

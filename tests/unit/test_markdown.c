@@ -491,9 +491,69 @@ static void test_threads(void)
     free(thread_want);
 }
 
+/* The items: each link, image and heading id as an HTML parser will read it, with the
+ * newlines before its tag's '>'; and when they cannot all be known. */
+static void test_items(void)
+{
+    static const char doc[] = "# Intro & more\n"
+                              "\n"
+                              "A [link](/a%20b/?x=1&y='2' \"two\nlines\") and <https://e.org/q>.\n"
+                              "\n"
+                              "![a *b*](<img/c d.png>) [![in](i.png)](/t/)\n"
+                              "\n"
+                              "## !!!\n"
+                              "\n"
+                              "[bad](javascript:alert(1)) [ok](data:image/png;base64,AA) "
+                              "[no](data:text/html,x) [é](/é/)\n"
+                              "\n"
+                              "# Intro & more\n";
+    render(doc);
+    CHECK(R.items_known);
+    CHECK_INT(R.nitems, 11);
+    const char *want[][3] = {
+        {"id", "intro--more", "0"},          {"a", "/a%20b/?x=1&y='2'", "2"},
+        {"a", "https://e.org/q", "2"},       {"img", "img/c%20d.png", "3"},
+        {"a", "/t/", "3"},                   {"img", "i.png", "3"},
+        {"a", "", "5"},                      {"a", "data:image/png;base64,AA", "5"},
+        {"a", "", "5"},                      {"a", "/%C3%A9/", "5"},
+        {"id", "intro--more-1", "6"},
+    };
+    static const char *const kinds[] = {"a", "img", "id"};
+    for (size_t i = 0; i < R.nitems && i < sizeof want / sizeof *want; i++) {
+        CHECK_STR(kinds[R.items[i].kind], want[i][0]);
+        CHECK_STR(R.items[i].str, want[i][1]);
+        CHECK_INT(R.items[i].line, atoi(want[i][2]));
+    }
+    CHECK_INT(R.items[0].level, 1);
+
+    md_options base = {false, true, "/docs/"};
+    md_result_free(&R);
+    md_render("[x](/a/) [y](b/)\n", 17, 1, 1, &base, &R);
+    CHECK(R.items_known && R.nitems == 2);
+    if (R.nitems == 2) {
+        CHECK_STR(R.items[0].str, "/docs/a/");
+        CHECK_STR(R.items[1].str, "b/");
+    }
+
+    render("Text[^1] and [x](/x/).\n\n[^1]: A note.\n");
+    CHECK(!R.items_known);
+    CHECK_INT(R.nitems, 0);
+    render("![see [x](/x/)](i.png)\n"); /* the link is only alt text: no <a> */
+    CHECK(!R.items_known);
+    render_at("<a href=\"/raw/\">raw</a> [x](/x/)\n", 1, 1, true, true);
+    CHECK(!R.items_known);
+    render("<a href=\"/raw/\">raw</a> [x](/x/)\n"); /* raw HTML omitted: a comment */
+    CHECK(R.items_known);
+    CHECK_INT(R.nitems, 1);
+    render_at("## Not an id\n[x](/x/)\n", 1, 1, false, false);
+    CHECK(R.items_known);
+    CHECK_INT(R.nitems, 1);
+}
+
 int main(void)
 {
     md_global_init();
+    test_items();
     test_tables();
     test_inline_extensions();
     test_footnotes();

@@ -1,0 +1,132 @@
+/* test_sitecheck.c — how the build parses its pages for the link check: a page with parts
+ * whose links and ids are known (lc_page_parse_parts), and rendered Markdown bodies left out
+ * of libxml2's work (sitecheck_parse), which must keep exactly what a whole parse keeps. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "harness.h"
+#include "linkcheck.h"
+#include "markdown.h"
+#include "sitecheck.h"
+
+static char *describe(lc_page *p)
+{
+    buf_t b = BUF_INIT;
+    lc_page_describe(p, &b);
+    lc_page_free(p);
+    return buf_detach(&b);
+}
+
+/* The items of a part are what the page reports for it: here they differ from its HTML on
+ * purpose, to see that the fast path ran and put them in document order at the right lines. */
+static void test_parts_items(void)
+{
+    const char html[] = "<html><body><a href=\"/before/\">b</a>\n<main>"
+                        "<p>\n<a href=\"/real/\">r</a></p>\n<h2 id=\"real\">x</h2>"
+                        "</main>\n<a href=\"/after/\">a</a></body></html>";
+    const char *start = strstr(html, "<p>"), *end = strstr(html, "</main>");
+    lc_part_item items[] = {{LC_PART_LINK, "/fake/", NULL, 1},
+                            {LC_PART_IMAGE, "/fake.png", NULL, 1},
+                            {LC_PART_ID, "fake", "h3", 2}};
+    lc_part part = {(size_t)(start - html), (size_t)(end - start), items, 3};
+    char *got = describe(lc_page_parse_parts(html, sizeof html - 1, "p/index.html", &part, 1));
+    CHECK_STR(got, "link a href 0 1 0 0 /before/\n"
+                   "link a href 0 3 0 0 /fake/\n"
+                   "link img src 1 3 0 0 /fake.png\n"
+                   "link a href 0 5 0 0 /after/\n"
+                   "base -\nredirect 0\nid fake\n");
+    free(got);
+    /* out of place: inside an ignored element, a comment, or with a bad offset; then the
+     * page is parsed whole and the items are not used */
+    const char *const wraps[] = {"<div data-refpress-ignore>%s</div>", "<!-- %s -->",
+                                 "<div title=\"%s\"></div>"};
+    for (size_t w = 0; w < sizeof wraps / sizeof *wraps; w++) {
+        buf_t b = BUF_INIT;
+        const char *at = strstr(wraps[w], "%s");
+        buf_put(&b, wraps[w], (size_t)(at - wraps[w]));
+        size_t off = b.len;
+        buf_puts(&b, "<a href=\"/real/\">r</a>");
+        size_t len = b.len - off;
+        buf_puts(&b, at + 2);
+        lc_part one = {off, len, items, 1};
+        char *fast = describe(lc_page_parse_parts(b.ptr, b.len, "p.html", &one, 1));
+        char *slow = describe(lc_page_parse(b.ptr, b.len, "p.html"));
+        CHECK_STR(fast, slow);
+        CHECK(strstr(fast, "/fake/") == NULL);
+        free(fast);
+        free(slow);
+        buf_free(&b);
+    }
+    lc_part bad = {sizeof html, 4, items, 1};
+    char *fast = describe(lc_page_parse_parts(html, sizeof html - 1, "p.html", &bad, 1));
+    CHECK(strstr(fast, "/real/") != NULL);
+    free(fast);
+}
+
+/* Rendered Markdown in a page: sitecheck_parse (libxml2 reads the page without the body, the
+ * body's items come from md_render) keeps exactly what lc_page_parse keeps, for bodies with
+ * every kind of link and id, in every kind of place a template can put them. */
+static void test_parts_markdown(void)
+{
+    static const char *const docs[] = {
+        "# Intro\n\nSee [a](/a/?x=1&y='2' \"t\nt\") and <https://e.org/>, [up](../u/#intro).\n"
+        "\n![pic](<img/c d.png> \"p\") [![in](i.png)](/t/)\n\n## Intro\n\n## !!!\n\n"
+        "| a | b |\n|---|---|\n| [x](#intro-1) | `<a href=\"/no/\">` |\n\n"
+        "- [ ] [todo](/todo/)\n- [x] done\n\n```c\n<a href=\"/code/\">\n```\n\n"
+        "[bad](javascript:x) [é](/é/) [mail](mailto:a@b.org) www.example.org\n",
+        "## Faq\n\nText with <b>raw</b> html and [a link](/faq/).\n\n### Intro\n",
+        "No links at all, *just* text.\n",
+    };
+    static const char *const pages[] = {
+        "<!DOCTYPE html>\n<html><head><title>t</title></head><body>\n"
+        "<h2 id=\"intro\">Top</h2><main>\n%s\n</main>\n<section id=\"faq\"><a href=\"#faq\">f</a>"
+        "</section>\n</body></html>\n",
+        "<html><body><p>Lead: %s</p><p>after</p></body></html>",
+        "<html><body><div data-refpress-ignore><p>%s</p></div><a href=\"/x/\">x</a></body></html>",
+        "<html><body><!-- %s --><a href=\"/x/\">x</a></body></html>",
+        "<html><head><script>var s = '%s';</script></head><body></body></html>",
+        "<html><body><div title=\"%s\">x</div></body></html>",
+    };
+    static const char *const bases[] = {NULL, "/docs/"};
+    int known = 0;
+    for (size_t d = 0; d < sizeof docs / sizeof *docs; d++)
+        for (size_t b = 0; b < 2; b++) {
+            md_options o = {false, true, bases[b]};
+            md_result r;
+            md_render(docs[d], strlen(docs[d]), 1, 1, &o, &r);
+            buf_t body = BUF_INIT;
+            md_polish_html(r.html, r.html_len, &body);
+            free(r.html);
+            r.html_len = body.len;
+            r.html = buf_detach(&body);
+            known += r.items_known;
+            for (size_t t = 0; t < sizeof pages / sizeof *pages; t++) {
+                buf_t html = BUF_INIT;
+                const char *at = strstr(pages[t], "%s");
+                buf_put(&html, pages[t], (size_t)(at - pages[t]));
+                buf_puts(&html, r.html);
+                buf_puts(&html, at + 2);
+                char *fast = describe(sitecheck_parse("p/index.html", html.ptr, html.len, &r));
+                char *slow = describe(lc_page_parse(html.ptr, html.len, "p/index.html"));
+                if (strcmp(fast, slow) != 0)
+                    fprintf(stderr, "doc %zu base %zu page %zu:\n--- parse\n%s--- parts\n%s", d,
+                            b, t, slow, fast);
+                CHECK_STR(fast, slow);
+                free(fast);
+                free(slow);
+                buf_free(&html);
+            }
+            md_result_free(&r);
+        }
+    CHECK_INT(known, 6); /* every body took the fast path where it could */
+}
+
+int main(void)
+{
+    md_global_init();
+    test_parts_items();
+    test_parts_markdown();
+    return harness_done();
+}
