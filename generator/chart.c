@@ -282,8 +282,24 @@ static void variant_id(buf_t *b, const char *id, bool narrow)
 
 /* Opens <svg> (with width and height only when sized) with role="img", and writes its
  * <title> and, when desc is not NULL, its <desc>, both wired by aria-labelledby. */
+/* Notes in ids (when not NULL) the id just written on tag, whose '>' ends o. */
+static void note_id(chart_ids *ids, const buf_t *o, const char *tag, const char *id,
+                    const char *suffix)
+{
+    if (!ids) return;
+    for (; ids->counted < o->len - 1; ids->counted++) ids->lines += o->ptr[ids->counted] == '\n';
+    xgrow(&ids->v, &ids->cap, ids->n + 1, sizeof *ids->v);
+    chart_id *c = &ids->v[ids->n++];
+    c->tag = tag;
+    c->line = ids->lines;
+    size_t n = strlen(id), k = strlen(suffix);
+    c->id = xmalloc(n + k + 1);
+    memcpy(c->id, id, n);
+    memcpy(c->id + n, suffix, k + 1);
+}
+
 static void put_svg_open(buf_t *o, const char *cls, int w, size_t h, bool sized, const char *id,
-                         const char *title, const char *desc)
+                         const char *title, const char *desc, chart_ids *ids)
 {
     buf_printf(o, "<svg xmlns=\"" SVG_NS "\" class=\"%s\" viewBox=\"0 0 %d %zu\"", cls, w, h);
     if (sized) buf_printf(o, " width=\"%d\" height=\"%zu\"", w, h);
@@ -298,12 +314,14 @@ static void put_svg_open(buf_t *o, const char *cls, int w, size_t h, bool sized,
     buf_puts(o, "\">\n<title id=\"");
     put_esc(o, id);
     buf_puts(o, "-title\">");
+    note_id(ids, o, "title", id, "-title");
     put_esc(o, title);
     buf_puts(o, "</title>\n");
     if (!desc) return;
     buf_puts(o, "<desc id=\"");
     put_esc(o, id);
     buf_puts(o, "-desc\">");
+    note_id(ids, o, "desc", id, "-desc");
     put_esc(o, desc);
     buf_puts(o, "</desc>\n");
 }
@@ -527,12 +545,12 @@ static void put_current_label(buf_t *o, const norm *nm, const plot *p)
 }
 
 static void adoption_svg(buf_t *o, const norm *nm, const char *id, const char *title,
-                         const char *desc, bool narrow)
+                         const char *desc, bool narrow, chart_ids *ids)
 {
     plot p = plot_main(nm->y0, nm->y1, narrow ? W_NARROW : W);
     buf_t vid = BUF_INIT;
     variant_id(&vid, id, narrow);
-    put_svg_open(o, variant_class(narrow), p.width, H, false, buf_cstr(&vid), title, desc);
+    put_svg_open(o, variant_class(narrow), p.width, H, false, buf_cstr(&vid), title, desc, ids);
     buf_free(&vid);
     put_axes(o, &p);
     put_areas(o, nm, &p);
@@ -567,7 +585,8 @@ static void adoption_table(buf_t *o, const norm *nm, const char *caption)
     put_table_close(o);
 }
 
-void chart_adoption(const chart_series *s, const char *title, const char *id, buf_t *out)
+void chart_adoption(const chart_series *s, const char *title, const char *id, buf_t *out,
+                    chart_ids *ids)
 {
     norm *nm = xmalloc(sizeof *nm);
     norm_build(s, nm);
@@ -585,8 +604,8 @@ void chart_adoption(const chart_series *s, const char *title, const char *id, bu
     adoption_desc(&desc, nm, buf_cstr(&name));
 
     buf_puts(out, "<figure class=\"chart chart-adoption\">\n");
-    adoption_svg(out, nm, id_of(id), buf_cstr(&full), buf_cstr(&desc), false);
-    adoption_svg(out, nm, id_of(id), buf_cstr(&full), buf_cstr(&desc), true);
+    adoption_svg(out, nm, id_of(id), buf_cstr(&full), buf_cstr(&desc), false, ids);
+    adoption_svg(out, nm, id_of(id), buf_cstr(&full), buf_cstr(&desc), true, ids);
     adoption_table(out, nm, buf_cstr(&full));
     buf_puts(out, "<figcaption><span class=\"chart-value\">");
     put_current(out, nm);
@@ -599,9 +618,16 @@ void chart_adoption(const chart_series *s, const char *title, const char *id, bu
     free(nm);
 }
 
+void chart_ids_free(chart_ids *ids)
+{
+    for (size_t i = 0; i < ids->n; i++) free(ids->v[i].id);
+    free(ids->v);
+    *ids = (chart_ids){0};
+}
+
 /* ---- sparkline ---- */
 
-void chart_spark(const chart_series *s, const char *id, buf_t *out)
+void chart_spark(const chart_series *s, const char *id, buf_t *out, chart_ids *ids)
 {
     norm *nm = xmalloc(sizeof *nm);
     norm_build(s, nm);
@@ -616,7 +642,7 @@ void chart_spark(const chart_series *s, const char *id, buf_t *out)
     put_current(&title, nm);
     plot p = {SPARK_W, 4, 116, 4, 28, 0, SPARK_W, nm->y0, nm->y1};
     put_svg_open(out, "chart chart-spark", SPARK_W, SPARK_H, true, id_of(id), buf_cstr(&title),
-                 NULL);
+                 NULL, ids);
     put_lines(out, nm, &p,
               " class=\"chart-line\" style=\"" ST_LINE "\" stroke-width=\"1.5\""
               " stroke-linejoin=\"round\" stroke-linecap=\"round\"");
@@ -772,7 +798,7 @@ void chart_compare_bars(const chart_series *items, size_t n, const char *title, 
         buf_clear(&vid);
         variant_id(&vid, id_of(id), narrow);
         put_svg_open(out, variant_class(narrow), f.width, BAR_TOP + nb * BAR_ROW + 26, false,
-                     buf_cstr(&vid), name, buf_cstr(&desc));
+                     buf_cstr(&vid), name, buf_cstr(&desc), NULL);
         bars_scale(out, nb, &f);
         for (size_t i = 0; i < nb; i++)
             bars_row(out, &bars[i], i, &f);
@@ -848,7 +874,7 @@ static void lines_svg(buf_t *o, const lineset *ls, const char *id, const char *t
     plot p = plot_main(ls->y0, ls->y1, narrow ? W_NARROW : W);
     buf_t attrs = BUF_INIT;
     variant_id(&attrs, id, narrow);
-    put_svg_open(o, variant_class(narrow), p.width, H, false, buf_cstr(&attrs), title, desc);
+    put_svg_open(o, variant_class(narrow), p.width, H, false, buf_cstr(&attrs), title, desc, NULL);
     put_axes(o, &p);
     for (size_t k = 0; k < ls->kept; k++) {
         const norm *nm = &ls->nm[k];

@@ -76,19 +76,39 @@ void chart_value_format(double v, buf_t *out);
  * printed with at most one decimal by integer formatting, never by the C locale.
  * Golden examples of each chart: the .svg.html files in tests/chart/. */
 
+/* The ids a chart wrote (adoption and sparkline charts write no links), for a link check
+ * that does not parse the chart again: each with the element holding it and the number of
+ * newlines the chart wrote before that element's '>'. Start from a zeroed chart_ids for each
+ * chart; free with chart_ids_free(). */
+typedef struct chart_id {
+    char *id;
+    const char *tag; /* "title" or "desc" */
+    int line;
+} chart_id;
+typedef struct chart_ids {
+    chart_id *v;
+    size_t n, cap;
+    size_t counted; /* private: newlines of out counted up to here */
+    int lines;
+} chart_ids;
+void chart_ids_free(chart_ids *ids);
+
 /* The adoption chart of one page: <figure class="chart chart-adoption"> holding an <svg>
  * (role="img", <title> "<title>, 2018–2026", <desc> with the data in words; y axis 0–100 with
  * gridlines; one label per year, thinned to one every ~48 units when there are many; the line
  * and the area under it, broken at gaps; a circle per present point, the latest one larger
  * and labelled "86/100 in 2026"), a <details> data table (one row per present point), and a
  * <figcaption> with the current value and the trend. title NULL or "" gives
- * "<label> adoption index". */
-void chart_adoption(const chart_series *s, const char *title, const char *id, buf_t *out);
+ * "<label> adoption index". ids (may be NULL) gets its ids; out must be empty when it is
+ * given. */
+void chart_adoption(const chart_series *s, const char *title, const char *id, buf_t *out,
+                    chart_ids *ids);
 
 /* A 120x32 sparkline for cards: an <svg class="chart chart-spark"> with role="img" and a
  * <title> "Python adoption 2018–2026: 86/100 in 2026", the line broken at gaps and a dot on
- * the latest point. The y scale is always 0..100 so cards compare honestly. */
-void chart_spark(const chart_series *s, const char *id, buf_t *out);
+ * the latest point. The y scale is always 0..100 so cards compare honestly. ids as for
+ * chart_adoption. */
+void chart_spark(const chart_series *s, const char *id, buf_t *out, chart_ids *ids);
 
 /* Horizontal bars of the latest value of each item, highest first (equal values by label, then
  * by input order): <figure class="chart chart-bars"> with an <svg> (role="img", title, desc),

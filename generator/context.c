@@ -823,11 +823,43 @@ static chart_series read_series(lua_State *L, int idx, series_buf *sb)
     return s;
 }
 
-static int push_chart(lua_State *L, buf_t *b)
+static const char CHARTS_KEY = 'h'; /* the render's context_charts, or none */
+
+/* The context_charts of this render, or NULL when nobody asked for them. */
+static context_charts *charts_of(lua_State *L)
+{
+    lua_rawgetp(L, LUA_REGISTRYINDEX, &CHARTS_KEY);
+    context_charts *c = lua_touserdata(L, -1);
+    lua_pop(L, 1);
+    return c;
+}
+
+/* Returns the chart b holds to the template; with ids, also to the render's charts. */
+static int push_chart(lua_State *L, buf_t *b, chart_ids *ids)
 {
     tpl_push_safe(L, buf_cstr(b), b->len);
+    context_charts *c = ids ? charts_of(L) : NULL;
+    if (c && b->len) {
+        xgrow(&c->v, &c->cap, c->n + 1, sizeof *c->v);
+        context_chart *ch = &c->v[c->n++];
+        ch->len = b->len;
+        ch->html = buf_detach(b);
+        ch->ids = *ids;
+    } else if (ids) {
+        chart_ids_free(ids);
+    }
     buf_free(b);
     return 1;
+}
+
+void context_charts_free(context_charts *c)
+{
+    for (size_t i = 0; i < c->n; i++) {
+        free(c->v[i].html);
+        chart_ids_free(&c->v[i].ids);
+    }
+    free(c->v);
+    *c = (context_charts){0};
 }
 
 /* chart.adoption(page [, title]) — the page's adoption index as a <figure>; "" without one. */
@@ -842,10 +874,11 @@ static int chart_adoption_lua(lua_State *L)
     }
     buf_t id = BUF_INIT, out = BUF_INIT;
     next_chart_id(L, &id);
-    chart_adoption(&s, title, id.ptr, &out);
+    chart_ids ids = {0};
+    chart_adoption(&s, title, id.ptr, &out, &ids);
     buf_free(&id);
     free(sb.points);
-    return push_chart(L, &out);
+    return push_chart(L, &out, &ids);
 }
 
 /* chart.spark(page or series) — a sparkline. */
@@ -855,10 +888,11 @@ static int chart_spark_lua(lua_State *L)
     chart_series s = read_series(L, 1, &sb);
     buf_t id = BUF_INIT, out = BUF_INIT;
     next_chart_id(L, &id);
-    chart_spark(&s, id.ptr, &out);
+    chart_ids ids = {0};
+    chart_spark(&s, id.ptr, &out, &ids);
     buf_free(&id);
     free(sb.points);
-    return push_chart(L, &out);
+    return push_chart(L, &out, &ids);
 }
 
 /* chart.trend(page or series) — the trend in words ("+12 since 2020"). */
@@ -896,7 +930,7 @@ static int compare(lua_State *L, bool lines)
     free(bufs);
     free(items);
     buf_free(&id);
-    return push_chart(L, &out);
+    return push_chart(L, &out, NULL);
 }
 
 static int chart_compare_lua(lua_State *L)
@@ -1096,7 +1130,7 @@ const char *context_template_for(const site *s, const page *p)
 /* This page's own fields, content and toc, go into its table only while it renders, so
  * templates see one `page` (pairs(page) included) while no body stays in memory. */
 bool context_render_page(tpl_engine *e, const site *s, const page *p, buf_t *out,
-                         diag_list *dl, md_result *body_out)
+                         diag_list *dl, md_result *body_out, context_charts *charts_out)
 {
     lua_State *L = tpl_engine_state(e);
     int top = lua_gettop(L);
@@ -1131,7 +1165,12 @@ bool context_render_page(tpl_engine *e, const site *s, const page *p, buf_t *out
     lua_rawsetp(L, LUA_REGISTRYINDEX, &PAGE_KEY);
     lua_pushinteger(L, 0);
     lua_rawsetp(L, LUA_REGISTRYINDEX, &CHART_COUNT_KEY);
+    if (charts_out) lua_pushlightuserdata(L, charts_out);
+    else lua_pushnil(L);
+    lua_rawsetp(L, LUA_REGISTRYINDEX, &CHARTS_KEY);
     bool ok = tpl_render(e, context_template_for(s, p), lua_gettop(L), what, out, dl);
+    lua_pushnil(L);
+    lua_rawsetp(L, LUA_REGISTRYINDEX, &CHARTS_KEY);
     lua_pushnil(L);
     lua_rawsetp(L, LUA_REGISTRYINDEX, &PAGE_KEY);
     lua_settop(L, top);

@@ -7,6 +7,7 @@
 #include <stdbool.h>
 
 #include "buf.h"
+#include "chart.h"
 #include "diag.h"
 #include "site.h"
 #include "template.h"
@@ -22,12 +23,26 @@ tpl_engine *context_engine_new(const site *s);
  * regular pages, "section.html", "home.html", "taxonomy.html", "term.html", "404.html". */
 const char *context_template_for(const site *s, const page *p);
 
+/* A chart as a render wrote it (the exact HTML the template received), and its ids. */
+typedef struct context_chart {
+    char *html;
+    size_t len;
+    chart_ids ids;
+} context_chart;
+typedef struct context_charts {
+    context_chart *v;
+    size_t n, cap;
+} context_charts;
+void context_charts_free(context_charts *c);
+
 /* Renders p with its template into out (appended). Errors go to dl; returns false then.
  * With body_out (may be NULL), p's rendered Markdown body is handed out for the link check,
  * its html as the page holds it (md_polish_html applied; the items' lines still hold);
- * caller frees with md_result_free(). It is left zeroed when the body could not be read. */
+ * caller frees with md_result_free(). It is left zeroed when the body could not be read.
+ * With charts_out (may be NULL; empty on entry), every adoption chart and sparkline the render
+ * wrote is handed out with its ids, for the same purpose; free with context_charts_free(). */
 bool context_render_page(tpl_engine *e, const site *s, const page *p, buf_t *out,
-                         diag_list *dl, md_result *body_out);
+                         diag_list *dl, md_result *body_out, context_charts *charts_out);
 
 /* Appends the JSON text of the Lua value at idx: keys sorted, so output is deterministic;
  * '<', '>', '&', U+2028 and U+2029 written as \u escapes so the text is safe inside a

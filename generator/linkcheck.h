@@ -140,15 +140,15 @@ void lc_global_init(void);
  * Caller frees with lc_page_free(), or hands it to lc_site_add_page(). */
 lc_page *lc_page_parse(const char *html, size_t len, const char *path);
 /* A part of a page whose links and ids the caller knows because it wrote that HTML itself
- * (Markdown that cmark-gfm rendered): off and len place it in the page; items are its
- * elements with a link or an id, in document order, each with the number of newlines in the
- * part before the element's closing '>'. An image always has alt text; a link or image is
- * not inside a data-*-ignore element of the part. */
+ * (Markdown that cmark-gfm rendered, a chart): off and len place it in the page; items are
+ * its elements with a link or an id, in document order, each with the number of newlines in
+ * the part before the element's closing '>'. An image always has alt text; a link or image
+ * is not inside a data-*-ignore element of the part. */
 typedef enum { LC_PART_LINK, LC_PART_IMAGE, LC_PART_ID } lc_part_kind;
 typedef struct lc_part_item {
     lc_part_kind kind;  /* <a href=str>, <img src=str alt>, <tag id=str> */
     const char *str;
-    const char *tag;    /* LC_PART_ID: the element's name ("h2") */
+    const char *tag;    /* LC_PART_ID: the element's name ("h2", "title") */
     int line;
 } lc_part_item;
 typedef struct lc_part {

@@ -1270,7 +1270,8 @@ static void walk_event(mdctx *c, cmark_node *n, bool enter, bool want_headings)
     if (t == CMARK_NODE_CODE_BLOCK || t == CMARK_NODE_SOFTBREAK || t == CMARK_NODE_LINEBREAK)
         c->in_word = false;
     if (t == CMARK_NODE_HEADING && want_headings) heading_collect(c, n);
-    if (t == CMARK_NODE_LINK || t == CMARK_NODE_IMAGE || (t == CMARK_NODE_HEADING && want_headings)) {
+    if (t == CMARK_NODE_LINK || t == CMARK_NODE_IMAGE ||
+        (t == CMARK_NODE_HEADING && want_headings)) {
         xgrow(&c->inodes, &c->inodes_cap, c->ninodes + 1, sizeof *c->inodes);
         c->inodes[c->ninodes++] = n;
     }
@@ -1398,13 +1399,21 @@ static bool url_dangerous(const char *u)
            strncasecmp(u, "file:", 5) == 0 || strncasecmp(u, "data:", 5) == 0;
 }
 
+/* The first needle[0..k) in [p, end), or NULL. A memchr loop rather than memmem: the
+ * sanitizers' memmem marks the whole haystack as read on every call, which made the search
+ * quadratic in the test builds. */
+static const char *find(const char *p, const char *end, const char *needle, size_t k)
+{
+    for (; (p = memchr(p, needle[0], (size_t)(end - p))); p++)
+        if ((size_t)(end - p) >= k && memcmp(p, needle, k) == 0) return p;
+    return NULL;
+}
+
 /* How many times needle occurs in html. */
 static size_t count_of(const char *html, size_t len, const char *needle)
 {
     size_t n = 0, k = strlen(needle);
-    for (const char *p = html, *end = html + len; (p = memmem(p, (size_t)(end - p), needle, k));
-         p += k)
-        n++;
+    for (const char *p = html, *end = html + len; (p = find(p, end, needle, k)); p += k) n++;
     return n;
 }
 
@@ -1459,7 +1468,7 @@ static void items_find(mdctx *c, const md_options *opt, md_result *out)
             it.kind = cmark_node_get_type(n) == CMARK_NODE_IMAGE ? MD_ITEM_IMAGE : MD_ITEM_LINK;
             link_markup(n, opt->unsafe, &markup, &value);
         }
-        const char *hit = memmem(at, (size_t)(end - at), markup.ptr, markup.len);
+        const char *hit = find(at, end, markup.ptr, markup.len);
         const char *gt = hit ? memchr(hit, '>', (size_t)(end - hit)) : NULL;
         if (!gt) {
             ok = false;

@@ -153,32 +153,80 @@ static void map_sources(const sitecheck *c, const page *p, const md_result *body
     buf_free(&m.key);
 }
 
-lc_page *sitecheck_parse(const char *path, const char *html, size_t len, const md_result *body)
+typedef struct parts {
+    lc_part *v;
+    size_t n, cap;
+    lc_part_item *items; /* every part's, one array */
+    size_t nitems, capitems;
+} parts;
+
+/* Adds a part at off of len bytes whose items are the last k added. */
+static void part_add(parts *ps, size_t off, size_t len, size_t k)
+{
+    xgrow(&ps->v, &ps->cap, ps->n + 1, sizeof *ps->v);
+    ps->v[ps->n++] = (lc_part){off, len, NULL, k};
+}
+
+static lc_part_item *item_add(parts *ps)
+{
+    xgrow(&ps->items, &ps->capitems, ps->nitems + 1, sizeof *ps->items);
+    return &ps->items[ps->nitems++];
+}
+
+static int part_cmp(const void *a, const void *b)
+{
+    const lc_part *x = a, *y = b;
+    return x->off < y->off ? -1 : x->off > y->off;
+}
+
+lc_page *sitecheck_parse(const char *path, const char *html, size_t len, const md_result *body,
+                         const context_charts *charts)
 {
     static const char *const tags[] = {"h1", "h2", "h3", "h4", "h5", "h6"};
+    parts ps = {0};
     const char *hit = body && body->items_known && body->html_len
                           ? memmem(html, len, body->html, body->html_len)
                           : NULL;
-    if (!hit) return lc_page_parse(html, len, path);
-    lc_part_item *items = xcalloc(body->nitems + 1, sizeof *items);
-    for (size_t i = 0; i < body->nitems; i++) {
-        const md_item *m = &body->items[i];
-        items[i] = (lc_part_item){m->kind == MD_ITEM_LINK    ? LC_PART_LINK
-                                  : m->kind == MD_ITEM_IMAGE ? LC_PART_IMAGE
-                                                             : LC_PART_ID,
-                                  m->str, tags[(m->level >= 1 && m->level <= 6 ? m->level : 1) - 1],
-                                  m->line};
+    if (hit) {
+        for (size_t i = 0; i < body->nitems; i++) {
+            const md_item *m = &body->items[i];
+            *item_add(&ps) = (lc_part_item){
+                m->kind == MD_ITEM_LINK ? LC_PART_LINK
+                : m->kind == MD_ITEM_IMAGE ? LC_PART_IMAGE : LC_PART_ID,
+                m->str, tags[(m->level >= 1 && m->level <= 6 ? m->level : 1) - 1], m->line};
+        }
+        part_add(&ps, (size_t)(hit - html), body->html_len, body->nitems);
     }
-    lc_part part = {(size_t)(hit - html), body->html_len, items, body->nitems};
-    lc_page *lp = lc_page_parse_parts(html, len, path, &part, 1);
-    free(items);
+    /* charts, looked for in the order they were written, each after the one before */
+    for (size_t i = 0, from = 0; charts && i < charts->n; i++) {
+        const context_chart *ch = &charts->v[i];
+        const char *at = memmem(html + from, len - from, ch->html, ch->len);
+        if (!at && from) at = memmem(html, len, ch->html, ch->len);
+        if (!at) continue;
+        for (size_t k = 0; k < ch->ids.n; k++)
+            *item_add(&ps) = (lc_part_item){LC_PART_ID, ch->ids.v[k].id, ch->ids.v[k].tag,
+                                            ch->ids.v[k].line};
+        part_add(&ps, (size_t)(at - html), ch->len, ch->ids.n);
+        from = (size_t)(at - html) + ch->len;
+    }
+    for (size_t i = 0, first = 0; i < ps.n; i++) { /* items are all added: point at them */
+        ps.v[i].items = ps.items + first;
+        first += ps.v[i].nitems;
+    }
+    xsort(ps.v, ps.n, sizeof *ps.v, part_cmp);
+    size_t n = 0;
+    for (size_t i = 0; i < ps.n; i++) /* a part found inside another (same HTML) goes */
+        if (n == 0 || ps.v[i].off >= ps.v[n - 1].off + ps.v[n - 1].len) ps.v[n++] = ps.v[i];
+    lc_page *lp = lc_page_parse_parts(html, len, path, ps.v, n);
+    free(ps.v);
+    free(ps.items);
     return lp;
 }
 
 void sitecheck_page(sitecheck *c, const page *p, const char *html, size_t len,
-                    const md_result *body)
+                    const md_result *body, const context_charts *charts)
 {
-    lc_page *lp = sitecheck_parse(p->out, html, len, body);
+    lc_page *lp = sitecheck_parse(p->out, html, len, body, charts);
     if (p->src) map_sources(c, p, body, lp);
     c->pages[p->index] = lp;
 }

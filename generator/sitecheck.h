@@ -7,6 +7,7 @@
 #include <stddef.h>
 
 #include "diag.h"
+#include "context.h"
 #include "external.h"
 #include "linkcheck.h"
 #include "site.h"
@@ -18,16 +19,18 @@ sitecheck *sitecheck_new(const site *s, const lc_options *opt);
 void sitecheck_free(sitecheck *c);
 
 /* Parses the HTML rendered for p (its out path) and notes where each link was written, from
- * body (p's rendered Markdown body; NULL for none) and p's front matter links. Safe from
- * several threads at once for different pages. */
+ * body (p's rendered Markdown body; NULL for none) and p's front matter links. charts: what
+ * context_render_page handed out (may be NULL). Safe from several threads at once for
+ * different pages. */
 void sitecheck_page(sitecheck *c, const page *p, const char *html, size_t len,
-                    const md_result *body);
-/* What sitecheck_page parses with: lc_page_parse of the page at path, except that when html
- * holds body->html (the body as the page holds it, see context_render_page) and the body's
- * links and ids are all known (md_result.items_known), libxml2 reads only the rest of the
- * page and the body's items are added where it stood (lc_page_parse_parts). The page comes
- * out the same either way. */
-lc_page *sitecheck_parse(const char *path, const char *html, size_t len, const md_result *body);
+                    const md_result *body, const context_charts *charts);
+/* What sitecheck_page parses with: lc_page_parse of the page at path, except that libxml2
+ * does not read what refpress wrote itself and knows the links and ids of (lc_page_parse_parts):
+ * body->html when html holds it (the body as the page holds it, see context_render_page) and
+ * the body's items are known (md_result.items_known), and each chart of charts that html
+ * holds. The page comes out the same either way. body and charts may be NULL. */
+lc_page *sitecheck_parse(const char *path, const char *html, size_t len, const md_result *body,
+                         const context_charts *charts);
 /* Parses the redirect page written at rel for p's alias. One thread only. */
 void sitecheck_redirect(sitecheck *c, const page *p, const char *rel, const char *html,
                         size_t len);

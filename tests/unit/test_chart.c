@@ -206,7 +206,7 @@ static void drop_narrow(buf_t *b)
 static char *adoption(const chart_series *s, const char *title, const char *id)
 {
     buf_t b = BUF_INIT;
-    chart_adoption(s, title, id, &b);
+    chart_adoption(s, title, id, &b, NULL);
     drop_narrow(&b);
     return buf_detach(&b);
 }
@@ -216,7 +216,7 @@ static void test_narrow(void)
 {
     chart_series s = series("Lua", "/lua/", lua_points, COUNT(lua_points), 2018, 2026);
     buf_t b = BUF_INIT;
-    chart_adoption(&s, NULL, "lua", &b);
+    chart_adoption(&s, NULL, "lua", &b, NULL);
     const char *h = buf_cstr(&b);
     CHECK_INT(count(h, "class=\"chart-svg chart-wide\" viewBox=\"0 0 640 300\""), 1);
     CHECK_INT(count(h, "class=\"chart-svg chart-narrow\" viewBox=\"0 0 360 300\""), 1);
@@ -401,7 +401,7 @@ static void test_spark(void)
 {
     chart_series s = series("Lua", NULL, lua_points, COUNT(lua_points), 2018, 2026);
     buf_t b = BUF_INIT;
-    chart_spark(&s, "card-lua", &b);
+    chart_spark(&s, "card-lua", &b, NULL);
     const char *h = buf_cstr(&b);
     CHECK(str_starts_with(h, "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"chart chart-spark\""
                              " viewBox=\"0 0 120 32\" width=\"120\" height=\"32\" role=\"img\""
@@ -551,8 +551,8 @@ static void test_escaping(void)
     const char *evil = "<script>alert(\"x\")</script>&'";
     chart_series s = series(evil, "\"><script>alert(1)</script>", p, 2, 0, 0);
     buf_t b = BUF_INIT;
-    chart_adoption(&s, evil, "a\"b", &b);
-    chart_spark(&s, "s<", &b);
+    chart_adoption(&s, evil, "a\"b", &b, NULL);
+    chart_spark(&s, "s<", &b, NULL);
     chart_compare_bars(&s, 1, evil, "c'", &b);
     chart_compare_lines(&s, 1, evil, "d&", &b);
     const char *h = buf_cstr(&b);
@@ -571,9 +571,9 @@ static void test_ids_unique(void)
 {
     chart_series s = series("Lua", "/lua/", lua_points, COUNT(lua_points), 2018, 2026);
     buf_t b = BUF_INIT;
-    chart_adoption(&s, NULL, "one", &b);
-    chart_adoption(&s, NULL, "two", &b);
-    chart_spark(&s, "three", &b);
+    chart_adoption(&s, NULL, "one", &b, NULL);
+    chart_adoption(&s, NULL, "two", &b, NULL);
+    chart_spark(&s, "three", &b, NULL);
     chart_compare_bars(&s, 1, NULL, "four", &b);
     chart_compare_lines(&s, 1, NULL, "five", &b);
     const char *h = buf_cstr(&b);
@@ -610,23 +610,23 @@ static void test_empty(void)
     chart_series bad = series("Bad", NULL, nulls, 1, 2020, 2026);
     chart_series wild = series("Wild", NULL, NULL, 5, INT_MIN, INT_MAX); /* points NULL */
     buf_t b = BUF_INIT;
-    chart_adoption(&none, NULL, "x", &b);
-    chart_adoption(&bad, NULL, "x", &b);
-    chart_adoption(NULL, NULL, "x", &b);
-    chart_spark(&wild, "x", &b);
-    chart_spark(NULL, NULL, &b);
+    chart_adoption(&none, NULL, "x", &b, NULL);
+    chart_adoption(&bad, NULL, "x", &b, NULL);
+    chart_adoption(NULL, NULL, "x", &b, NULL);
+    chart_spark(&wild, "x", &b, NULL);
+    chart_spark(NULL, NULL, &b, NULL);
     chart_compare_lines(&bad, 1, NULL, "x", &b);
     chart_compare_lines(NULL, 3, NULL, "x", &b);
     CHECK_INT(b.len, 0);
     /* a wild declared span is ignored, not looped over */
     chart_point p[] = {{2020, 50}, {2021, 60}};
     chart_series s = series("S", NULL, p, 2, INT_MIN, INT_MAX);
-    chart_adoption(&s, NULL, "s", &b);
+    chart_adoption(&s, NULL, "s", &b, NULL);
     CHECK(
         strstr(buf_cstr(&b), "<title id=\"s-title\">S adoption index, 2020" NDASH "2021</title>"));
     buf_clear(&b);
     s = series("S", NULL, p, 2, 2025, 2019); /* reversed: ignored */
-    chart_adoption(&s, NULL, "s", &b);
+    chart_adoption(&s, NULL, "s", &b, NULL);
     CHECK(strstr(buf_cstr(&b), "2020" NDASH "2021</title>"));
     buf_free(&b);
 }
@@ -638,8 +638,8 @@ static void test_deterministic(void)
     char *first = NULL;
     for (int round = 0; round < 2; round++) {
         buf_t b = BUF_INIT;
-        chart_adoption(&s, NULL, "d", &b);
-        chart_spark(&s, "ds", &b);
+        chart_adoption(&s, NULL, "d", &b, NULL);
+        chart_spark(&s, "ds", &b, NULL);
         chart_compare_bars(&s, 1, NULL, "db", &b);
         chart_compare_lines(&s, 1, NULL, "dl", &b);
         if (round == 0)
@@ -700,14 +700,14 @@ static void test_random(void)
                               first + (int)rng(40) - 5);
         }
         buf_t b = BUF_INIT;
-        chart_adoption(&items[0], NULL, "r", &b);
+        chart_adoption(&items[0], NULL, "r", &b, NULL);
         outside += paths_inside(buf_cstr(&b), 640, 300);
         outside += coords_outside(buf_cstr(&b), " x=\"", 0, 640);
         outside += coords_outside(buf_cstr(&b), " y=\"", 0, 300);
         outside += coords_outside(buf_cstr(&b), " cy=\"", 0, 300);
         labels_out += current_label_outside(buf_cstr(&b));
         buf_clear(&b);
-        chart_spark(&items[1], "s", &b);
+        chart_spark(&items[1], "s", &b, NULL);
         outside += paths_inside(buf_cstr(&b), 120, 32);
         buf_clear(&b);
         chart_compare_lines(items, 1 + rng(8), NULL, "l", &b);
@@ -786,7 +786,7 @@ static void golden_adoption(buf_t *b)
     chart_point p[] = {{2018, 21}, {2019, 21}, {2021, 22}, {2022, 23.5},
                        {2023, 24}, {2024, 24}, {2025, 25}, {2026, 25}};
     chart_series s = series("Lua", "/tech/lua/", p, COUNT(p), 2018, 2026);
-    chart_adoption(&s, "Lua adoption index", "adoption-lua", b);
+    chart_adoption(&s, "Lua adoption index", "adoption-lua", b, NULL);
 }
 
 static void golden_spark(buf_t *b)
@@ -794,7 +794,7 @@ static void golden_spark(buf_t *b)
     chart_point p[] = {{2018, 71}, {2019, 74}, {2020, 77}, {2022, 82},
                        {2023, 84}, {2024, 86}, {2025, 87}, {2026, 86}};
     chart_series s = series("Python", "/tech/python/", p, COUNT(p), 2018, 2026);
-    chart_spark(&s, "spark-python", b);
+    chart_spark(&s, "spark-python", b, NULL);
 }
 
 static chart_point gp_py[] = {{2018, 71}, {2019, 74}, {2020, 77}, {2021, 80}, {2022, 82},

@@ -6,10 +6,13 @@
 #include <string.h>
 
 #include "buf.h"
+#include "chart.h"
+#include "context.h"
 #include "harness.h"
 #include "linkcheck.h"
 #include "markdown.h"
 #include "sitecheck.h"
+#include "util.h"
 
 static char *describe(lc_page *p)
 {
@@ -108,7 +111,8 @@ static void test_parts_markdown(void)
                 buf_put(&html, pages[t], (size_t)(at - pages[t]));
                 buf_puts(&html, r.html);
                 buf_puts(&html, at + 2);
-                char *fast = describe(sitecheck_parse("p/index.html", html.ptr, html.len, &r));
+                const char *path = "p/index.html";
+                char *fast = describe(sitecheck_parse(path, html.ptr, html.len, &r, NULL));
                 char *slow = describe(lc_page_parse(html.ptr, html.len, "p/index.html"));
                 if (strcmp(fast, slow) != 0)
                     fprintf(stderr, "doc %zu base %zu page %zu:\n--- parse\n%s--- parts\n%s", d,
@@ -123,10 +127,69 @@ static void test_parts_markdown(void)
     CHECK_INT(known, 6); /* every body took the fast path where it could */
 }
 
+static void chart_add(context_charts *c, bool spark, const char *id)
+{
+    static const chart_point pts[] = {{2019, 40}, {2020, 52.5}, {2022, 61}};
+    chart_series s = {"Lua & \"C\"", NULL, pts, 3, 2019, 2022};
+    buf_t b = BUF_INIT;
+    chart_ids ids = {0};
+    if (spark) chart_spark(&s, id, &b, &ids);
+    else chart_adoption(&s, NULL, id, &b, &ids);
+    xgrow(&c->v, &c->cap, c->n + 1, sizeof *c->v);
+    c->v[c->n].len = b.len;
+    c->v[c->n].html = buf_detach(&b);
+    c->v[c->n++].ids = ids;
+}
+
+/* Charts the render wrote are left out too, with their ids: the same page comes out, in
+ * order or not, once or twice, with the body, and where a part may not be used. */
+static void test_parts_charts(void)
+{
+    context_charts c = {0};
+    chart_add(&c, false, "rp-chart-1");
+    chart_add(&c, true, "rp-chart-2");
+    chart_add(&c, true, "a\"b<");
+    CHECK_INT(c.v[0].ids.n, 4); /* title and desc, wide and narrow */
+    CHECK_INT(c.v[1].ids.n, 1);
+    md_options o = {false, true, NULL};
+    md_result r;
+    const char md[] = "# Top\n\n[x](#rp-chart-1-title) [y](/y/)\n";
+    md_render(md, sizeof md - 1, 1, 1, &o, &r);
+    static const char *const orders[] = {"0b12", "2b10", "b0021", "1i0b", "0c2b1"};
+    for (size_t k = 0; k < sizeof orders / sizeof *orders; k++) {
+        buf_t html = BUF_INIT;
+        buf_puts(&html, "<html><body>\n<h1 id=\"rp-chart-2-title\">dup</h1>\n");
+        /* b: the body; 0-2: a chart; i and c: the next one inside an ignored <div> or a
+         * comment */
+        char prev = 0;
+        for (const char *q = orders[k]; *q; prev = *q++) {
+            if (*q == 'i') buf_puts(&html, "<div data-refpress-ignore>");
+            else if (*q == 'c') buf_puts(&html, "<!-- ");
+            else if (*q == 'b') buf_put(&html, r.html, r.html_len);
+            else buf_put(&html, c.v[*q - '0'].html, c.v[*q - '0'].len);
+            if (*q == 'i' || *q == 'c') continue;
+            buf_puts(&html, prev == 'i' ? "</div>\n" : prev == 'c' ? " -->\n" : "\n");
+        }
+        buf_puts(&html, "</body></html>\n");
+        char *fast = describe(sitecheck_parse("p/index.html", html.ptr, html.len, &r, &c));
+        char *slow = describe(lc_page_parse(html.ptr, html.len, "p/index.html"));
+        if (strcmp(fast, slow) != 0)
+            fprintf(stderr, "order %s:\n--- parse\n%s--- parts\n%s", orders[k], slow, fast);
+        CHECK_STR(fast, slow);
+        CHECK(strstr(fast, "id rp-chart-1-n-desc") != NULL);
+        free(fast);
+        free(slow);
+        buf_free(&html);
+    }
+    md_result_free(&r);
+    context_charts_free(&c);
+}
+
 int main(void)
 {
     md_global_init();
     test_parts_items();
     test_parts_markdown();
+    test_parts_charts();
     return harness_done();
 }
