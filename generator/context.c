@@ -623,7 +623,7 @@ static int helper_markdown(lua_State *L)
     const site *s = site_of(L);
     size_t n;
     const char *text = check_text(L, 1, &n);
-    md_options o = {s->unsafe_markdown, false, s->base_path};
+    md_options o = {s->unsafe_markdown, false, s->base_path, false};
     md_result r;
     md_render(text, n, 1, 1, &o, &r);
     buf_t html = BUF_INIT;
@@ -834,7 +834,8 @@ static context_charts *charts_of(lua_State *L)
     return c;
 }
 
-/* Returns the chart b holds to the template; with ids, also to the render's charts. */
+/* Returns the chart b holds to the template; with ids (a chart that notes them), also to the
+ * render's charts, when it has any. */
 static int push_chart(lua_State *L, buf_t *b, chart_ids *ids)
 {
     tpl_push_safe(L, buf_cstr(b), b->len);
@@ -845,8 +846,6 @@ static int push_chart(lua_State *L, buf_t *b, chart_ids *ids)
         ch->len = b->len;
         ch->html = buf_detach(b);
         ch->ids = *ids;
-    } else if (ids) {
-        chart_ids_free(ids);
     }
     buf_free(b);
     return 1;
@@ -875,7 +874,7 @@ static int chart_adoption_lua(lua_State *L)
     buf_t id = BUF_INIT, out = BUF_INIT;
     next_chart_id(L, &id);
     chart_ids ids = {0};
-    chart_adoption(&s, title, id.ptr, &out, &ids);
+    chart_adoption(&s, title, id.ptr, &out, charts_of(L) ? &ids : NULL);
     buf_free(&id);
     free(sb.points);
     return push_chart(L, &out, &ids);
@@ -889,7 +888,7 @@ static int chart_spark_lua(lua_State *L)
     buf_t id = BUF_INIT, out = BUF_INIT;
     next_chart_id(L, &id);
     chart_ids ids = {0};
-    chart_spark(&s, id.ptr, &out, &ids);
+    chart_spark(&s, id.ptr, &out, charts_of(L) ? &ids : NULL);
     buf_free(&id);
     free(sb.points);
     return push_chart(L, &out, &ids);
@@ -1135,7 +1134,7 @@ bool context_render_page(tpl_engine *e, const site *s, const page *p, buf_t *out
     lua_State *L = tpl_engine_state(e);
     int top = lua_gettop(L);
     md_result body;
-    if (!site_render_body(s, p, &body, dl)) return false;
+    if (!site_render_body(s, p, body_out != NULL, &body, dl)) return false;
     push_page_ref(L, p);                                /* stack: page */
     lua_rawgetp(L, LUA_REGISTRYINDEX, &REAL_KEY);
     lua_rawgeti(L, -1, (lua_Integer)p->index + 1);      /* stack: page real t */

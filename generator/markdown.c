@@ -508,6 +508,7 @@ typedef struct mdctx {
     cmark_node **inodes; /* LINK, IMAGE and (with ids) HEADING nodes, in document order */
     size_t ninodes, inodes_cap;
     bool has_html, has_footnotes;
+    bool want_items;
     ent_entry ents[32];
     size_t nents, ent_next, ent_parses;
     size_t words;
@@ -1270,8 +1271,8 @@ static void walk_event(mdctx *c, cmark_node *n, bool enter, bool want_headings)
     if (t == CMARK_NODE_CODE_BLOCK || t == CMARK_NODE_SOFTBREAK || t == CMARK_NODE_LINEBREAK)
         c->in_word = false;
     if (t == CMARK_NODE_HEADING && want_headings) heading_collect(c, n);
-    if (t == CMARK_NODE_LINK || t == CMARK_NODE_IMAGE ||
-        (t == CMARK_NODE_HEADING && want_headings)) {
+    if (c->want_items && (t == CMARK_NODE_LINK || t == CMARK_NODE_IMAGE ||
+                          (t == CMARK_NODE_HEADING && want_headings))) {
         xgrow(&c->inodes, &c->inodes_cap, c->ninodes + 1, sizeof *c->inodes);
         c->inodes[c->ninodes++] = n;
     }
@@ -1444,7 +1445,7 @@ static void link_markup(cmark_node *n, bool unsafe, buf_t *markup, buf_t *value)
 static void items_find(mdctx *c, const md_options *opt, md_result *out)
 {
     const char *html = out->html, *end = html + out->html_len, *at = html, *counted = html;
-    if (c->has_footnotes || (opt->unsafe && c->has_html)) return;
+    if (!c->want_items || c->has_footnotes || (opt->unsafe && c->has_html)) return;
     size_t want[3] = {0}, head = 0;
     int lines = 0;
     buf_t markup = BUF_INIT, value = BUF_INIT;
@@ -1521,7 +1522,7 @@ static void prefix_root_links(cmark_node *doc, const char *base_path)
 void md_render(const char *text, size_t len, int first_line, int first_col, const md_options *opt,
                md_result *out)
 {
-    static const md_options defaults = {false, false, NULL};
+    static const md_options defaults = {false, false, NULL, false};
     mdctx c;
     memset(out, 0, sizeof *out);
     memset(&c, 0, sizeof c);
@@ -1530,6 +1531,7 @@ void md_render(const char *text, size_t len, int first_line, int first_col, cons
     src_init(&c.s, text, len);
     c.first_line = first_line;
     c.first_col = first_col;
+    c.want_items = opt->items;
     cmark_node *doc;
     cmark_parser *parser = parse(text, len, &doc);
     walk(&c, doc, opt->heading_ids);

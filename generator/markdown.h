@@ -53,6 +53,7 @@ typedef struct md_options {
                             * "/tech/go/" becomes "/docs/tech/go/" on a site served under
                             * /docs/; NULL or "/" changes nothing. md_result.links keep the
                             * URLs as written. */
+    bool items;          /* fill md_result.items (for a link check); off: items_known false */
 } md_options;
 
 /* Calls cmark_gfm_core_extensions_ensure_registered(); call once before any thread renders. */
@@ -86,7 +87,7 @@ void md_result_free(md_result *r);
  *   position or the block's start is used.
  * - words counts whitespace-separated words of text (not image alt text), code spans and code
  *   blocks; emphasis does not split a word, block boundaries and line breaks do.
- * - items: each link, image and heading id as cmark-gfm wrote it into html, each found there
+ * - items (with md_options.items): each link, image and heading id as cmark-gfm wrote it into html, each found there
  *   (the exact markup, in order, and as many of each kind as html holds). items_known is
  *   false, and items empty, when the document has raw HTML that is let through (unsafe) or
  *   footnotes, whose markup cmark writes on its own, or when any item is not where it should

@@ -366,7 +366,8 @@ static bool page_read(loader *ld, page *p)
     return ok;
 }
 
-bool site_render_body(const site *s, const page *p, md_result *out, diag_list *dl)
+bool site_render_body(const site *s, const page *p, bool items, md_result *out,
+                      diag_list *dl)
 {
     *out = (md_result){0};
     if (!p->src) return true;
@@ -380,7 +381,7 @@ bool site_render_body(const site *s, const page *p, md_result *out, diag_list *d
         free(text);
         return false;
     }
-    md_options o = {s->unsafe_markdown, true, s->base_path};
+    md_options o = {s->unsafe_markdown, true, s->base_path, items};
     md_render(text + p->body_off, p->body_len, p->body_line, 1, &o, out);
     free(text);
     return true;
@@ -1043,7 +1044,7 @@ site *site_load(const site_options *opt, diag_list *dl)
     }
     if (!load_config(s, opt, dl)) return s;
     load_layers(s, dl);
-    loader ld = {s, opt, dl, {s->unsafe_markdown, true, s->base_path}};
+    loader ld = {s, opt, dl, {s->unsafe_markdown, true, s->base_path, false}};
     s->home = section_new(&ld, "", NULL);
     walk_dir(&ld, "", s->home);
     load_pages(&ld, opt->jobs);

@@ -121,10 +121,11 @@ site *site_load(const site_options *opt, diag_list *dl);
 void site_free(site *s);
 
 /* Renders p's Markdown body, reading its file again: headings get ids, links keep their
- * file positions. Returns false, with an error in dl, when the file can no longer be read or
+ * file positions, and with items md_result.items is filled for the link check. Returns false, with an error in dl, when the file can no longer be read or
  * has changed since the site was loaded; out is then empty. A page without a source file
  * gives an empty body. Caller frees out with md_result_free(). Safe from several threads. */
-bool site_render_body(const site *s, const page *p, md_result *out, diag_list *dl);
+bool site_render_body(const site *s, const page *p, bool items, md_result *out,
+                      diag_list *dl);
 
 /* The template called name, or NULL. Borrowed; valid until site_free(). */
 const site_template *site_find_template(const site *s, const char *name);

@@ -14,7 +14,7 @@ static md_result R;
 
 static void render_at(const char *md, int line, int col, bool ids, bool unsafe)
 {
-    md_options o = {unsafe, ids, NULL};
+    md_options o = {unsafe, ids, NULL, true};
     md_result_free(&R);
     md_render(md, strlen(md), line, col, &o, &R);
 }
@@ -322,7 +322,7 @@ static void test_positions_kinds(void)
 
 static void test_base_path(void)
 {
-    md_options o = {false, false, "/docs/"};
+    md_options o = {false, false, "/docs/", false};
     md_result_free(&R);
     const char *md = "[a](/tech/go/#x) [b](//cdn.example/x) [c](../rel/) ![i](/img/a.png) "
                      "[d](https://example.org/) [e](#top)";
@@ -331,7 +331,7 @@ static void test_base_path(void)
                       "<a href=\"../rel/\">c</a> <img src=\"/docs/img/a.png\" alt=\"i\" /> "
                       "<a href=\"https://example.org/\">d</a> <a href=\"#top\">e</a></p>\n");
     CHECK_STR(R.links[0].dest, "/tech/go/#x"); /* as written, for source positions */
-    md_options root = {false, false, "/"};
+    md_options root = {false, false, "/", false};
     md_result_free(&R);
     md_render(md, strlen(md), 1, 1, &root, &R);
     CHECK(strstr(R.html, "href=\"/tech/go/#x\"") != NULL);
@@ -432,7 +432,7 @@ static void test_pathological(void)
 static void test_odd_bytes(void)
 {
     static const char nul[] = "a\0b [x](/x)\0\n\0[y](/y)";
-    md_options o = {false, true, NULL};
+    md_options o = {false, true, NULL, false};
     md_result_free(&R);
     md_render(nul, sizeof nul - 1, 1, 1, &o, &R);
     CHECK(strstr(R.html, "a\xEF\xBF\xBD"
@@ -460,7 +460,7 @@ static char *thread_want;
 static void *thread_main(void *arg)
 {
     long *bad = arg;
-    md_options o = {false, true, NULL};
+    md_options o = {false, true, NULL, false};
     for (int i = 0; i < 400; i++) {
         md_result r;
         md_render(thread_md, strlen(thread_md), 1, 1, &o, &r);
@@ -526,7 +526,7 @@ static void test_items(void)
     }
     CHECK_INT(R.items[0].level, 1);
 
-    md_options base = {false, true, "/docs/"};
+    md_options base = {false, true, "/docs/", true};
     md_result_free(&R);
     md_render("[x](/a/) [y](b/)\n", 17, 1, 1, &base, &R);
     CHECK(R.items_known && R.nitems == 2);
@@ -548,6 +548,11 @@ static void test_items(void)
     render_at("## Not an id\n[x](/x/)\n", 1, 1, false, false);
     CHECK(R.items_known);
     CHECK_INT(R.nitems, 1);
+    md_options off = {false, true, NULL, false}; /* not asked for: not made */
+    md_result_free(&R);
+    md_render("[x](/x/)\n", 9, 1, 1, &off, &R);
+    CHECK(!R.items_known);
+    CHECK_INT(R.nitems, 0);
 }
 
 int main(void)

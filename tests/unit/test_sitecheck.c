@@ -96,7 +96,7 @@ static void test_parts_markdown(void)
     int known = 0;
     for (size_t d = 0; d < sizeof docs / sizeof *docs; d++)
         for (size_t b = 0; b < 2; b++) {
-            md_options o = {false, true, bases[b]};
+            md_options o = {false, true, bases[b], true};
             md_result r;
             md_render(docs[d], strlen(docs[d]), 1, 1, &o, &r);
             buf_t body = BUF_INIT;
@@ -151,7 +151,7 @@ static void test_parts_charts(void)
     chart_add(&c, true, "a\"b<");
     CHECK_INT(c.v[0].ids.n, 4); /* title and desc, wide and narrow */
     CHECK_INT(c.v[1].ids.n, 1);
-    md_options o = {false, true, NULL};
+    md_options o = {false, true, NULL, true};
     md_result r;
     const char md[] = "# Top\n\n[x](#rp-chart-1-title) [y](/y/)\n";
     md_render(md, sizeof md - 1, 1, 1, &o, &r);
