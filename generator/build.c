@@ -38,13 +38,13 @@ static void render_one(void *ud, int wi, size_t i)
     const page *p = s->pages[i];
     if (!w->engine) w->engine = context_engine_new(s);
     buf_clear(&w->html);
-    md_result body = {0};
+    page_text text = {0};
     context_charts charts = {0};
-    if (context_render_page(w->engine, s, p, &w->html, &w->dl, job->check ? &body : NULL,
+    if (context_render_page(w->engine, s, p, &w->html, &w->dl, job->check ? &text : NULL,
                             job->check ? &charts : NULL) &&
         output_write(job->out, p->out, buf_cstr(&w->html), w->html.len, &w->dl) && job->check)
-        sitecheck_page(job->check, p, buf_cstr(&w->html), w->html.len, &body, &charts);
-    md_result_free(&body);
+        sitecheck_page(job->check, p, buf_cstr(&w->html), w->html.len, &text, &charts);
+    page_text_free(&text);
     context_charts_free(&charts);
     size_t done = __atomic_add_fetch(&job->done, 1, __ATOMIC_RELAXED);
     if (wi == 0 && job->opt->progress && (done % 64 == 0 || done == s->npages))

@@ -125,9 +125,6 @@ static const char CACHED_KEY = 'k'; /* how many page tables the cache holds */
 static const char SITE_REAL_KEY = 't'; /* the site table itself (unfrozen) */
 static const char TERMS_KEY = 'm';  /* userdata: the terms of every page (term_index) */
 
-static const char *const eager_fields[] = {"title", "description", "kind", "date", "updated",
-                                           "tags", "category", "authors", "adoption", "image",
-                                           "weight", "draft", "slug", NULL};
 /* Fields refpress computes: front matter of the same name does not replace them. */
 static const char *const computed_fields[] = {
     "title", "description", "kind", "type", "url", "permalink", "src", "section", "slug",
@@ -154,10 +151,16 @@ static bool in_list(const char *const *list, const char *key)
     return list_index(list, key) >= 0;
 }
 
-/* Whether the front matter field key is converted only on first use (lazy_load). */
+/* Whether the front matter field key is set when the page table is made: the fields every
+ * page keeps in memory (site_kept_fields). The others are converted on first use (lazy_load). */
+static bool is_eager_front(const char *key)
+{
+    return !in_list(computed_fields, key) && site_is_kept_field(key);
+}
+
 static bool is_lazy_front(const char *key)
 {
-    return !in_list(computed_fields, key) && !in_list(eager_fields, key);
+    return !in_list(computed_fields, key) && !site_is_kept_field(key);
 }
 
 /* For the __index of a table t at stack index 1 whose fields names[] are made on first use:
@@ -230,7 +233,7 @@ static void set_front_eager(lua_State *L, const page *p)
 {
     for (size_t i = 0; p->front && i < p->front->n; i++) {
         const value_entry *e = &p->front->entries[i];
-        if (!in_list(eager_fields, e->key)) continue;
+        if (!is_eager_front(e->key)) continue;
         bool computed = lua_getfield(L, -1, e->key) != LUA_TNIL;
         lua_pop(L, 1);
         if (computed) continue;
@@ -303,25 +306,51 @@ static void push_ref(lua_State *L, const void *ud, int r)
     }
 }
 
-/* Converts the rest of p's front matter (and params) into its table t and records p for
- * unload_pages. */
+static const char TEXT_KEY = 'f'; /* the page_text of the page being rendered, or none */
+
+/* The whole front matter of p: what the render read when p is the page being rendered, what
+ * p keeps when it keeps all of it, else read again into t (the caller frees it). */
+static const value *whole_front(lua_State *L, const page *p, page_text *t)
+{
+    *t = (page_text){0};
+    if (!p->front_partial) return p->front;
+    lua_rawgetp(L, LUA_REGISTRYINDEX, &PAGE_KEY);
+    lua_rawgetp(L, LUA_REGISTRYINDEX, &TEXT_KEY);
+    const page *current = lua_touserdata(L, -2);
+    const page_text *own = lua_touserdata(L, -1);
+    lua_pop(L, 2);
+    if (current == p && own) return own->front;
+    site_read_page(site_of(L), p, false, false, t, NULL); /* its own render reports errors */
+    return t->front;
+}
+
+/* Converts the rest of p's front matter (and params) into its table t and records p, with the
+ * fields set, for unload_pages. */
 static void load_front(lua_State *L, int t, const page *p)
 {
-    lua_createtable(L, 0, p->front ? (int)p->front->n : 0); /* stack: params */
-    for (size_t k = 0; p->front && k < p->front->n; k++) {
-        const value_entry *e = &p->front->entries[k];
+    page_text text;
+    const value *front = whole_front(L, p, &text);
+    lua_rawgetp(L, LUA_REGISTRYINDEX, &LOADED_KEY);     /* stack: loaded */
+    lua_createtable(L, 4, 0);                          /* stack: loaded record */
+    lua_pushinteger(L, (lua_Integer)p->index);
+    lua_rawseti(L, -2, 1);
+    lua_createtable(L, 0, front ? (int)front->n : 0); /* stack: loaded record params */
+    lua_Integer set = 1;
+    for (size_t k = 0; front && k < front->n; k++) {
+        const value_entry *e = &front->entries[k];
         push_frozen(L, e->val);
         lua_setfield(L, -2, e->key);
         if (!is_lazy_front(e->key)) continue;
         push_frozen(L, e->val);
         lua_setfield(L, t, e->key);
+        lua_pushstring(L, e->key);
+        lua_rawseti(L, -3, ++set);
     }
     tpl_freeze(L, -1);
-    lua_setfield(L, t, "params");
-    lua_rawgetp(L, LUA_REGISTRYINDEX, &LOADED_KEY);
-    lua_pushinteger(L, (lua_Integer)p->index);
+    lua_setfield(L, t, "params");                      /* stack: loaded record */
     lua_rawseti(L, -2, (lua_Integer)lua_rawlen(L, -2) + 1);
     lua_pop(L, 1);
+    page_text_free(&text);
 }
 
 /* __index of a page table: makes a field naming other pages, or converts the rest of the front
@@ -345,27 +374,28 @@ static int lazy_load(lua_State *L)
     return 1;
 }
 
-/* Drops what lazy_load converted of the front matter during the render that just ended. */
-static void unload_pages(lua_State *L, const site *s)
+/* Drops what lazy_load converted of the front matter during the render that just ended: each
+ * record of LOADED_KEY is {page index, field, field …}. */
+static void unload_pages(lua_State *L)
 {
     lua_rawgetp(L, LUA_REGISTRYINDEX, &LOADED_KEY); /* stack: loaded */
     lua_rawgetp(L, LUA_REGISTRYINDEX, &REAL_KEY);   /* stack: loaded real */
     lua_Integer n = (lua_Integer)lua_rawlen(L, -2);
     for (lua_Integer k = 1; k <= n; k++) {
-        lua_rawgeti(L, -2, k);
-        size_t i = (size_t)lua_tointeger(L, -1);
+        lua_rawgeti(L, -2, k);                      /* stack: loaded real record */
+        lua_rawgeti(L, -1, 1);
+        lua_Integer i = lua_tointeger(L, -1);
         lua_pop(L, 1);
-        const page *p = s->pages[i];
-        lua_rawgeti(L, -1, (lua_Integer)i + 1);    /* stack: loaded real t */
-        for (size_t j = 0; p->front && j < p->front->n; j++) {
-            const char *key = p->front->entries[j].key;
-            if (!is_lazy_front(key)) continue;
+        lua_rawgeti(L, -2, i + 1);                  /* stack: loaded real record t */
+        lua_Integer nf = (lua_Integer)lua_rawlen(L, -2);
+        for (lua_Integer f = 2; f <= nf; f++) {
+            lua_rawgeti(L, -2, f);
             lua_pushnil(L);
-            lua_setfield(L, -2, key);
+            lua_rawset(L, -3);
         }
         lua_pushnil(L);
         lua_setfield(L, -2, "params");
-        lua_pop(L, 1);
+        lua_pop(L, 2);
         lua_pushnil(L);
         lua_rawseti(L, -3, k);
     }
@@ -725,8 +755,11 @@ static int helper_jsonld(lua_State *L)
     const page *p = lua_touserdata(L, -1);
     lua_pop(L, 1);
     if (!p) return luaL_error(L, "jsonld: no page is being rendered");
+    lua_rawgetp(L, LUA_REGISTRYINDEX, &TEXT_KEY);
+    const page_text *text = lua_touserdata(L, -1);
+    lua_pop(L, 1);
     buf_t b = BUF_INIT;
-    jsonld_page(s, p, &b);
+    jsonld_page(s, p, text ? text->front : p->front, &b);
     tpl_push_safe(L, b.ptr, b.len);
     buf_free(&b);
     return 1;
@@ -1129,32 +1162,27 @@ const char *context_template_for(const site *s, const page *p)
 /* This page's own fields, content and toc, go into its table only while it renders, so
  * templates see one `page` (pairs(page) included) while no body stays in memory. */
 bool context_render_page(tpl_engine *e, const site *s, const page *p, buf_t *out,
-                         diag_list *dl, md_result *body_out, context_charts *charts_out)
+                         diag_list *dl, page_text *text_out, context_charts *charts_out)
 {
     lua_State *L = tpl_engine_state(e);
     int top = lua_gettop(L);
-    md_result body;
-    if (!site_render_body(s, p, body_out != NULL, &body, dl)) return false;
+    page_text text;
+    if (!site_read_page(s, p, true, text_out != NULL, &text, dl)) return false;
     push_page_ref(L, p);                                /* stack: page */
     lua_rawgetp(L, LUA_REGISTRYINDEX, &REAL_KEY);
     lua_rawgeti(L, -1, (lua_Integer)p->index + 1);      /* stack: page real t */
     buf_t html = BUF_INIT;
-    md_polish_html(body.html ? body.html : "", body.html_len, &html);
+    md_polish_html(text.body.html ? text.body.html : "", text.body.html_len, &html);
     lua_pushliteral(L, "content");
     tpl_push_safe(L, buf_cstr(&html), html.len);
     lua_rawset(L, -3);
     lua_pushliteral(L, "toc");
-    push_toc(L, &body);
+    push_toc(L, &text.body);
     lua_rawset(L, -3);                                  /* stack: page real t */
-    if (body_out) { /* for the link check: the body as the page holds it */
-        free(body.html);
-        body.html_len = html.len;
-        body.html = buf_detach(&html);
-        *body_out = body;
-    } else {
-        md_result_free(&body);
-    }
-    buf_free(&html);
+    /* for the link check: the body as the page holds it */
+    free(text.body.html);
+    text.body.html_len = html.len;
+    text.body.html = buf_detach(&html);
     lua_pop(L, 2);                                      /* stack: page */
     lua_createtable(L, 0, 1);                           /* stack: page ctx */
     lua_insert(L, -2);
@@ -1162,6 +1190,8 @@ bool context_render_page(tpl_engine *e, const site *s, const page *p, buf_t *out
     const char *what = p->src ? p->src : p->url;
     lua_pushlightuserdata(L, (void *)p);
     lua_rawsetp(L, LUA_REGISTRYINDEX, &PAGE_KEY);
+    lua_pushlightuserdata(L, &text);
+    lua_rawsetp(L, LUA_REGISTRYINDEX, &TEXT_KEY);
     lua_pushinteger(L, 0);
     lua_rawsetp(L, LUA_REGISTRYINDEX, &CHART_COUNT_KEY);
     if (charts_out) lua_pushlightuserdata(L, charts_out);
@@ -1172,6 +1202,8 @@ bool context_render_page(tpl_engine *e, const site *s, const page *p, buf_t *out
     lua_rawsetp(L, LUA_REGISTRYINDEX, &CHARTS_KEY);
     lua_pushnil(L);
     lua_rawsetp(L, LUA_REGISTRYINDEX, &PAGE_KEY);
+    lua_pushnil(L);
+    lua_rawsetp(L, LUA_REGISTRYINDEX, &TEXT_KEY);
     lua_settop(L, top);
     lua_rawgetp(L, LUA_REGISTRYINDEX, &REAL_KEY);
     lua_rawgeti(L, -1, (lua_Integer)p->index + 1);      /* stack: real t */
@@ -1180,7 +1212,9 @@ bool context_render_page(tpl_engine *e, const site *s, const page *p, buf_t *out
     lua_pushnil(L);
     lua_setfield(L, -2, "toc");
     lua_settop(L, top);
-    unload_pages(L, s);
+    unload_pages(L);
     trim_page_cache(L);
+    if (text_out) *text_out = text;
+    else page_text_free(&text);
     return ok;
 }

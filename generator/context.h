@@ -36,13 +36,14 @@ typedef struct context_charts {
 void context_charts_free(context_charts *c);
 
 /* Renders p with its template into out (appended). Errors go to dl; returns false then.
- * With body_out (may be NULL), p's rendered Markdown body is handed out for the link check,
- * its html as the page holds it (md_polish_html applied; the items' lines still hold);
- * caller frees with md_result_free(). It is left zeroed when the body could not be read.
+ * With text_out (may be NULL), what the render read of p's file is handed out for the link
+ * check: its front matter with the links of its Markdown fields, and its rendered body, whose
+ * html is as the page holds it (md_polish_html applied; the items' lines still hold); caller
+ * frees with page_text_free(). It is left zeroed when the file could not be read.
  * With charts_out (may be NULL; empty on entry), every adoption chart and sparkline the render
  * wrote is handed out with its ids, for the same purpose; free with context_charts_free(). */
 bool context_render_page(tpl_engine *e, const site *s, const page *p, buf_t *out,
-                         diag_list *dl, md_result *body_out, context_charts *charts_out);
+                         diag_list *dl, page_text *text_out, context_charts *charts_out);
 
 /* Appends the JSON text of the Lua value at idx: keys sorted, so output is deterministic;
  * '<', '>', '&', U+2028 and U+2029 written as \u escapes so the text is safe inside a

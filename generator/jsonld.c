@@ -198,14 +198,14 @@ static void faq(buf_t *b, const value *list)
     buf_puts(b, "]}");
 }
 
-void jsonld_page(const site *s, const page *p, buf_t *out)
+void jsonld_page(const site *s, const page *p, const value *front, buf_t *out)
 {
     buf_puts(out, "<script type=\"application/ld+json\">{\"@context\":\"https://schema.org\","
                   "\"@graph\":[");
     article(out, s, p);
     buf_putc(out, ',');
     breadcrumbs(out, s, p);
-    const value *list = value_get(p->front, "faq");
+    const value *list = value_get(front, "faq");
     if (list && list->kind == VAL_LIST && list->n) {
         buf_putc(out, ',');
         faq(out, list);

@@ -18,7 +18,8 @@ size_t jsonld_trail(const site *s, const page *p, const page **trail, size_t max
  * or a WebPage (everything else) with headline, description, dates, authors, publisher,
  * image, mainEntityOfPage, inLanguage and keywords; a BreadcrumbList (positions from 1,
  * absolute URLs); and a FAQPage when the page has a `faq`, each answer's text being its
- * rendered HTML. The JSON is escaped so no front matter can end the script element. */
-void jsonld_page(const site *s, const page *p, buf_t *out);
+ * rendered HTML. front is p's whole front matter (site_read_page), or NULL for none. The JSON
+ * is escaped so no front matter can end the script element. */
+void jsonld_page(const site *s, const page *p, const value *front, buf_t *out);
 
 #endif

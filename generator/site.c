@@ -44,8 +44,6 @@ static void page_free(page *p)
     free(p->related);
     free(p->term);
     free(p->own_title);
-    for (size_t i = 0; i < p->nfm_links; i++) free(p->fm_links[i].dest);
-    free(p->fm_links);
     for (size_t i = 0; i < p->naliases; i++)
         free(p->aliases[i]);
     free(p->aliases);
@@ -285,7 +283,6 @@ typedef struct loader {
     site *s;
     const site_options *opt;
     diag_list *dl;
-    md_options md;
 } loader;
 
 /* Checks a file's bytes: UTF-8, not empty, no NUL. false (with an error) otherwise. */
@@ -366,46 +363,140 @@ static bool page_read(loader *ld, page *p)
     return ok;
 }
 
-bool site_render_body(const site *s, const page *p, bool items, md_result *out,
-                      diag_list *dl)
+/* ------------------------------------------------------------------ front matter kept */
+
+const char *const site_kept_fields[] = {"title",   "description", "kind",    "date",
+                                        "updated", "tags",        "category", "authors",
+                                        "adoption", "image",      "weight",  "draft",
+                                        "slug",    "aliases",     "related", NULL};
+
+bool site_is_kept_field(const char *key)
 {
-    *out = (md_result){0};
+    for (size_t i = 0; site_kept_fields[i]; i++)
+        if (strcmp(site_kept_fields[i], key) == 0) return true;
+    return false;
+}
+
+/* node->html of a Markdown field that loading has not rendered (yet). */
+static const char md_pending[] = "";
+
+/* Renders the Markdown field node into doc's arena (node->html). With links, its links are
+ * appended to links[0 .. *n). */
+static void render_field(const site *s, value_doc *doc, value *node, md_link **links, size_t *n,
+                         size_t *cap)
+{
+    md_options o = {s->unsafe_markdown, false, s->base_path, false};
+    md_result r;
+    md_render(node->str, node->len, node->line, node->col, &o, &r);
+    buf_t html = BUF_INIT;
+    md_polish_html(r.html, r.html_len, &html);
+    node->html = value_doc_strdup(doc, buf_cstr(&html));
+    buf_free(&html);
+    if (links) {
+        xgrow(links, cap, *n + r.nlinks, sizeof **links);
+        for (size_t i = 0; i < r.nlinks; i++) { /* r gives them up */
+            (*links)[(*n)++] = r.links[i];
+            r.links[i].dest = NULL;
+        }
+    }
+    md_result_free(&r);
+}
+
+/* While loading, a Markdown field is only counted; it is rendered if it stays in memory
+ * (keep_front) or when its page renders (site_read_page). */
+static void on_markdown(void *ud, value *node)
+{
+    page *p = ud;
+    p->fm_words += md_count_words(node->str, node->len);
+    node->html = md_pending;
+}
+
+/* Renders the Markdown fields under v that loading left pending. */
+static void render_pending(const site *s, value_doc *doc, value *v)
+{
+    if (v->html == md_pending) {
+        render_field(s, doc, v, NULL, NULL, NULL);
+    } else if (v->kind == VAL_LIST) {
+        for (size_t i = 0; i < v->n; i++) render_pending(s, doc, v->items[i]);
+    } else if (v->kind == VAL_MAP) {
+        for (size_t i = 0; i < v->n; i++) render_pending(s, doc, v->entries[i].val);
+    }
+}
+
+/* What stays in memory of p's checked front matter: for a regular page the kept fields only,
+ * for a list page (few, and their pages read their "kind") all of it. */
+static void keep_front(const site *s, page *p)
+{
+    if (p->type != PAGE_REGULAR || !p->front) {
+        if (p->front) render_pending(s, p->doc, p->front);
+        return;
+    }
+    for (size_t i = 0; i < p->front->n; i++)
+        if (site_is_kept_field(p->front->entries[i].key))
+            render_pending(s, p->doc, p->front->entries[i].val);
+    value_doc *kept = value_map_subset(p->front, site_is_kept_field);
+    value_doc_free(p->doc);
+    p->doc = kept;
+    p->front = value_doc_root(kept);
+    p->front_partial = true;
+}
+
+typedef struct render_fields {
+    const site *s;
+    page_text *t;
+    size_t cap;
+} render_fields;
+
+static void on_markdown_render(void *ud, value *node)
+{
+    render_fields *rf = ud;
+    render_field(rf->s, rf->t->doc, node, &rf->t->fm_links, &rf->t->nfm_links, &rf->cap);
+}
+
+bool site_read_page(const site *s, const page *p, bool body, bool items, page_text *out,
+                    diag_list *dl)
+{
+    *out = (page_text){0};
     if (!p->src) return true;
     char *path = fs_join(s->root, p->src);
     size_t len;
     char *text = fs_read(path, MAX_FILE_BYTES, &len);
     free(path);
     if (!text || len != p->size) {
-        diag_add(dl, DIAG_ERROR, p->src, 0, 0, "%s",
-                 text ? "file changed during the build" : strerror(errno));
+        if (dl)
+            diag_add(dl, DIAG_ERROR, p->src, 0, 0, "%s",
+                     text ? "file changed during the build" : strerror(errno));
         free(text);
         return false;
     }
-    md_options o = {s->unsafe_markdown, true, s->base_path, items};
-    md_render(text + p->body_off, p->body_len, p->body_line, 1, &o, out);
+    fm_split sp;
+    diag_list quiet = DIAG_LIST_INIT; /* reported when the site was loaded */
+    if (p->doc && fm_split_text(text, len, p->src, &sp, &quiet) && sp.has_front)
+        out->doc = value_parse_yaml(text + sp.yaml_off, sp.yaml_len, p->src, sp.yaml_line, 0,
+                                    &quiet);
+    value *front = out->doc ? value_doc_root(out->doc) : NULL;
+    if (front && front->kind == VAL_MAP) {
+        out->front = front;
+        render_fields rf = {s, out, 0};
+        schema_check(s->schema, p->type == PAGE_REGULAR ? p->kind : "page", front, p->src,
+                     on_markdown_render, &rf, &quiet);
+    }
+    diag_list_free(&quiet);
+    if (body) {
+        md_options o = {s->unsafe_markdown, true, s->base_path, items};
+        md_render(text + p->body_off, p->body_len, p->body_line, 1, &o, &out->body);
+    }
     free(text);
     return true;
 }
 
-static void on_markdown(void *ud, value *node)
+void page_text_free(page_text *t)
 {
-    loader *ld = ((void **)ud)[0];
-    page *p = ((void **)ud)[1];
-    md_options o = ld->md;
-    o.heading_ids = false;
-    md_result r;
-    md_render(node->str, node->len, node->line, node->col, &o, &r);
-    buf_t html = BUF_INIT;
-    md_polish_html(r.html, r.html_len, &html);
-    node->html = value_doc_strdup(p->doc, buf_cstr(&html));
-    buf_free(&html);
-    p->fm_words += r.words;
-    xgrow(&p->fm_links, &p->capfm_links, p->nfm_links + r.nlinks, sizeof *p->fm_links);
-    for (size_t i = 0; i < r.nlinks; i++) { /* kept for link checking; r gives them up */
-        p->fm_links[p->nfm_links++] = r.links[i];
-        r.links[i].dest = NULL;
-    }
-    md_result_free(&r);
+    value_doc_free(t->doc);
+    for (size_t i = 0; i < t->nfm_links; i++) free(t->fm_links[i].dest);
+    free(t->fm_links);
+    md_result_free(&t->body);
+    *t = (page_text){0};
 }
 
 /* ------------------------------------------------------------------ walking content/ */
@@ -579,14 +670,20 @@ static const char *inherited_kind(const page *sec)
     return NULL;
 }
 
+/* A regular page's kind: its own "kind", else its section's, else "page". */
+static const char *regular_kind(const page *p)
+{
+    const char *k = value_get_str(p->front, "kind");
+    if (!k) k = inherited_kind(p->parent);
+    return k ? k : "page";
+}
+
 static void check_page(loader *ld, page *p)
 {
     site *s = ld->s;
     bool list = p->type != PAGE_REGULAR;
     if (!list) {
-        p->kind = value_get_str(p->front, "kind");
-        if (!p->kind) p->kind = inherited_kind(p->parent);
-        if (!p->kind) p->kind = "page";
+        p->kind = regular_kind(p);
     } else {
         const value_entry *k = value_get_entry(p->front, "kind");
         const char *kind = value_get_str(p->front, "kind");
@@ -595,10 +692,11 @@ static void check_page(loader *ld, page *p)
                      "kind: unknown kind \"%s\" for the pages of this section", kind);
     }
     static value no_front = {.kind = VAL_NULL, .line = 1, .col = 1, .str = ""};
-    void *ud[2] = {ld, p};
     if (p->doc) /* a plain Markdown file, with no front matter at all, needs none */
         schema_check(s->schema, list ? "page" : p->kind, p->front ? p->front : &no_front, p->src,
-                     on_markdown, ud, ld->dl);
+                     on_markdown, p, ld->dl);
+    keep_front(s, p);
+    if (!list) p->kind = regular_kind(p); /* the same, from the fields kept */
     p->title = value_get_str(p->front, "title");
     p->description = value_get_str(p->front, "description");
     p->date = value_get_str(p->front, "date");
@@ -1044,7 +1142,7 @@ site *site_load(const site_options *opt, diag_list *dl)
     }
     if (!load_config(s, opt, dl)) return s;
     load_layers(s, dl);
-    loader ld = {s, opt, dl, {s->unsafe_markdown, true, s->base_path, false}};
+    loader ld = {s, opt, dl};
     s->home = section_new(&ld, "", NULL);
     walk_dir(&ld, "", s->home);
     load_pages(&ld, opt->jobs);

@@ -42,14 +42,15 @@ struct page {
     bool broken;         /* could not be read or parsed; left out of the build */
     size_t size;         /* the file's size when it was loaded; 0 for made-up pages */
     size_t body_off, body_len; /* the Markdown body within the file, rendered when the page
-                                * is (site_render_body), so no body stays in memory */
+                                * is (site_read_page), so no body stays in memory */
     int body_line;       /* file line where the body starts */
-    value_doc *doc;      /* front matter document (owned); NULL when none */
+    value_doc *doc;      /* front matter kept in memory (owned); NULL when none. For regular
+                          * pages only the fields of site_kept_fields: the whole of it is read
+                          * again when the page renders (site_read_page) */
     value *front;        /* its root map; NULL when none or empty */
+    bool front_partial;  /* doc holds only the kept fields */
     size_t words;        /* words of the Markdown body (md_count_words) */
-    md_link *fm_links;   /* links written in Markdown fields of the front matter */
-    size_t fm_words;     /* words in those Markdown fields */
-    size_t nfm_links, capfm_links;
+    size_t fm_words;     /* words in the Markdown fields of the front matter (the same) */
     page *parent;        /* the section page holding this page (home holds top-level ones) */
     page **children;     /* for sections/home: regular pages then subsections; for terms: pages */
     size_t nchildren, capchildren;
@@ -120,12 +121,33 @@ typedef struct site {
 site *site_load(const site_options *opt, diag_list *dl);
 void site_free(site *s);
 
-/* Renders p's Markdown body, reading its file again: headings get ids, links keep their
- * file positions, and with items md_result.items is filled for the link check. Returns false, with an error in dl, when the file can no longer be read or
- * has changed since the site was loaded; out is then empty. A page without a source file
- * gives an empty body. Caller frees out with md_result_free(). Safe from several threads. */
-bool site_render_body(const site *s, const page *p, bool items, md_result *out,
-                      diag_list *dl);
+/* The front matter fields every regular page keeps in memory for the whole build (NULL
+ * ends the list): what lists, cards, feeds and structured data read of other pages, and what
+ * loading itself needs. The rest (the long text fields: role, faq, signals …) is read again
+ * from the file when a render asks for it, so memory grows with the number of pages only by
+ * these. */
+extern const char *const site_kept_fields[];
+bool site_is_kept_field(const char *key);
+
+/* What a render reads of a page's file, read again then. */
+typedef struct page_text {
+    value_doc *doc;      /* the whole front matter, parsed again (owned); NULL when the page
+                          * keeps all of it in memory (then front is page->front) or has none */
+    value *front;        /* its root map, Markdown fields rendered; NULL when none */
+    md_link *fm_links;   /* the links written in those Markdown fields, in file order */
+    size_t nfm_links;
+    md_result body;      /* the rendered body, when asked for */
+} page_text;
+
+/* Reads p's file again: its whole front matter (Markdown fields rendered, their links kept)
+ * and, with body, its rendered Markdown body (headings get ids, links keep their file
+ * positions, and with items md_result.items is filled for the link check). Returns false,
+ * with an error in dl (may be NULL), when the file can no longer be read or has changed since
+ * the site was loaded; out is then empty. A page without a source file gives nothing. Caller
+ * frees out with page_text_free(). Safe from several threads. */
+bool site_read_page(const site *s, const page *p, bool body, bool items, page_text *out,
+                    diag_list *dl);
+void page_text_free(page_text *t);
 
 /* The template called name, or NULL. Borrowed; valid until site_free(). */
 const site_template *site_find_template(const site *s, const char *name);

@@ -47,7 +47,7 @@ void sitecheck_free(sitecheck *c)
 /* The Markdown links of one page (front matter fields first: they come before the body on
  * every page), indexed by destination, while its HTML is parsed. */
 typedef struct source_map {
-    const page *p;
+    const page_text *text;
     const md_result *body;
     const char *base_path;
     size_t base_len;  /* of base_path without its trailing '/' ("" for "/") */
@@ -60,7 +60,7 @@ typedef struct source_map {
 
 static const md_link *map_link(const source_map *m, size_t i)
 {
-    return i < m->nfm ? &m->p->fm_links[i] : &m->body->links[i - m->nfm];
+    return i < m->nfm ? &m->text->fm_links[i] : &m->body->links[i - m->nfm];
 }
 
 /* The first link at or after index from whose destination is key, as index + 1; 0: none. */
@@ -132,11 +132,10 @@ static bool map_source(void *ud, bool is_id, const char *str, int *line, int *co
 
 /* Gives each link of the parsed page the place its Markdown wrote it: the nth link to a URL in
  * the HTML is the nth one in the Markdown. Links no Markdown wrote came from the template. */
-static void map_sources(const sitecheck *c, const page *p, const md_result *body, lc_page *lp)
+static void map_sources(const sitecheck *c, const page_text *text, lc_page *lp)
 {
-    static const md_result empty;
-    source_map m = {p, body ? body : &empty, c->s->base_path, strlen(c->s->base_path),
-                    p->nfm_links, 0, NULL, NULL, NULL, BUF_INIT};
+    source_map m = {text, &text->body, c->s->base_path, strlen(c->s->base_path),
+                    text->nfm_links, 0, NULL, NULL, NULL, BUF_INIT};
     while (m.base_len > 0 && m.base_path[m.base_len - 1] == '/') m.base_len--;
     m.n = m.nfm + m.body->nlinks;
     m.by_dest = strmap_new();
@@ -224,10 +223,12 @@ lc_page *sitecheck_parse(const char *path, const char *html, size_t len, const m
 }
 
 void sitecheck_page(sitecheck *c, const page *p, const char *html, size_t len,
-                    const md_result *body, const context_charts *charts)
+                    const page_text *text, const context_charts *charts)
 {
-    lc_page *lp = sitecheck_parse(p->out, html, len, body, charts);
-    if (p->src) map_sources(c, p, body, lp);
+    static const page_text none;
+    if (!text) text = &none;
+    lc_page *lp = sitecheck_parse(p->out, html, len, &text->body, charts);
+    if (p->src) map_sources(c, text, lp);
     c->pages[p->index] = lp;
 }
 

@@ -19,11 +19,11 @@ sitecheck *sitecheck_new(const site *s, const lc_options *opt);
 void sitecheck_free(sitecheck *c);
 
 /* Parses the HTML rendered for p (its out path) and notes where each link was written, from
- * body (p's rendered Markdown body; NULL for none) and p's front matter links. charts: what
- * context_render_page handed out (may be NULL). Safe from several threads at once for
- * different pages. */
+ * text (what the render read of p's file: its rendered Markdown body and the links of its
+ * front matter; NULL for none). charts: what context_render_page handed out (may be NULL).
+ * Safe from several threads at once for different pages. */
 void sitecheck_page(sitecheck *c, const page *p, const char *html, size_t len,
-                    const md_result *body, const context_charts *charts);
+                    const page_text *text, const context_charts *charts);
 /* What sitecheck_page parses with: lc_page_parse of the page at path, except that libxml2
  * does not read what refpress wrote itself and knows the links and ids of (lc_page_parse_parts):
  * body->html when html holds it (the body as the page holds it, see context_render_page) and

@@ -124,6 +124,47 @@ value *value_doc_root(value_doc *doc)
     return doc->root;
 }
 
+value *value_copy(value_doc *dst, const value *v)
+{
+    value *c = value_doc_alloc(dst, sizeof *c);
+    *c = *v;
+    c->str = value_is_scalar(v) ? doc_strndup(dst, v->str, v->len) : "";
+    if (v->html) c->html = value_doc_strdup(dst, v->html);
+    if (v->kind == VAL_LIST) {
+        c->items = value_doc_alloc(dst, (v->n ? v->n : 1) * sizeof *c->items);
+        for (size_t i = 0; i < v->n; i++) c->items[i] = value_copy(dst, v->items[i]);
+    } else if (v->kind == VAL_MAP) {
+        c->entries = value_doc_alloc(dst, (v->n ? v->n : 1) * sizeof *c->entries);
+        for (size_t i = 0; i < v->n; i++) {
+            c->entries[i] = v->entries[i];
+            c->entries[i].key = value_doc_strdup(dst, v->entries[i].key);
+            c->entries[i].val = value_copy(dst, v->entries[i].val);
+        }
+    }
+    return c;
+}
+
+value_doc *value_map_subset(const value *map, bool (*keep)(const char *key))
+{
+    value_doc *doc = value_doc_new();
+    value *root = doc->root;
+    root->line = map->line;
+    root->col = map->col;
+    root->kind = VAL_MAP;
+    size_t n = 0;
+    for (size_t i = 0; i < map->n; i++) n += keep(map->entries[i].key);
+    root->entries = value_doc_alloc(doc, (n ? n : 1) * sizeof *root->entries);
+    for (size_t i = 0; i < map->n; i++) {
+        const value_entry *e = &map->entries[i];
+        if (!keep(e->key)) continue;
+        root->entries[root->n] = *e;
+        root->entries[root->n].key = value_doc_strdup(doc, e->key);
+        root->entries[root->n].val = value_copy(doc, e->val);
+        root->n++;
+    }
+    return doc;
+}
+
 /* ===== A small string-keyed hash table (anchors; keys of big maps) ===== */
 
 typedef struct slot {

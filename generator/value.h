@@ -76,6 +76,12 @@ void *value_doc_alloc(value_doc *doc, size_t size);
 /* Copies s into the document's arena. */
 const char *value_doc_strdup(value_doc *doc, const char *s);
 void value_doc_free(value_doc *doc);
+/* A deep copy of v in dst's arena: positions, scalar text and html included. Nodes that an
+ * alias shares are copied once for each place. */
+value *value_copy(value_doc *dst, const value *v);
+/* A new document whose root is a copy of the map `map` with only the entries whose key
+ * keep() accepts, in their order. Caller frees with value_doc_free(). */
+value_doc *value_map_subset(const value *map, bool (*keep)(const char *key));
 
 /* Looks key up in a VAL_MAP; NULL when v is not a map or has no such key. Borrowed. */
 value *value_get(const value *v, const char *key);

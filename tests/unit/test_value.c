@@ -704,6 +704,53 @@ static void test_lookups(void)
     diag_list_free(&dl);
 }
 
+static bool keep_ab(const char *key)
+{
+    return strcmp(key, "a") == 0 || strcmp(key, "b") == 0;
+}
+
+/* value_map_subset keeps the chosen fields of a map as deep copies that outlive the original
+ * document: positions, scalar text, kinds, html and shared (aliased) nodes included. */
+static void test_subset(void)
+{
+    diag_list dl = DIAG_LIST_INIT;
+    const char *y = "x: drop me\nb: &s {k: [1, 2.5, true, ~, \"q\"]}\nc: [long, text]\n"
+                    "a: *s\n";
+    value_doc *doc = value_parse_yaml(y, strlen(y), "t.yaml", 5, 0, &dl);
+    value *r = value_doc_root(doc);
+    value_get(value_get(r, "b"), "k")->items[4]->html = "<p>q</p>";
+    value_doc *sub = value_map_subset(r, keep_ab);
+    value_get(r, "b")->items = NULL; /* the copy must not read the original any more */
+    value_doc_free(doc);
+    value *s = value_doc_root(sub);
+    buf_t b = BUF_INIT;
+    show_value(&b, s);
+    CHECK_STR(buf_cstr(&b), "{b: {k: [i1, f2.5, true, ~, \"q\"]}, a: {k: [i1, f2.5, true, ~, \"q\"]}}");
+    CHECK_INT(s->line, 5);
+    CHECK_INT(value_get_entry(s, "a")->line, 8);
+    CHECK_INT(value_get_entry(s, "a")->col, 1);
+    const value *k = value_get(value_get(s, "b"), "k");
+    CHECK_INT(k->line, 6);
+    CHECK_INT(k->items[1]->col, 15);
+    CHECK_STR(k->items[1]->str, "2.5");
+    CHECK_STR(k->items[4]->html, "<p>q</p>");
+    CHECK(value_get(value_get(s, "a"), "k")->items[3]->html == NULL);
+    CHECK(value_get(s, "x") == NULL && value_get(s, "c") == NULL);
+    CHECK_INT(s->n, 2);
+    buf_free(&b);
+    value_doc_free(sub);
+
+    const char *none = "x: 1\n";
+    doc = value_parse_yaml(none, strlen(none), "t.yaml", 1, 0, &dl);
+    sub = value_map_subset(value_doc_root(doc), keep_ab);
+    CHECK_INT(value_doc_root(sub)->kind, VAL_MAP);
+    CHECK_INT(value_doc_root(sub)->n, 0);
+    value_doc_free(sub);
+    value_doc_free(doc);
+    CHECK_INT(dl.len, 0);
+    diag_list_free(&dl);
+}
+
 /* Errors are added to an existing list, never replace what is there. */
 static void test_diag_accumulates(void)
 {
@@ -741,6 +788,7 @@ int main(void)
     test_one_megabyte();
     test_arena();
     test_lookups();
+    test_subset();
     test_diag_accumulates();
     return harness_done();
 }
