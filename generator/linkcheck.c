@@ -337,6 +337,7 @@ struct lc_page {
     strmap *ids;    /* while parsing: id or <a name> -> (line + 1) << 1 | is_id */
     uint32_t *id_offs; /* once parsed: those ids (pool offsets), sorted, for fragments */
     size_t nids, capids;
+    size_t settled; /* links to an id of this page, settled while parsing (settle_own) */
     size_t index;   /* in the site's page list */
     bool redirect;  /* carries <meta http-equiv=refresh> */
     bool linked;    /* another page links here (lc_site_check) */
@@ -378,25 +379,6 @@ static int id_cmp(const void *a, const void *b)
     return strcmp(sort_pool + *(const uint32_t *)a, sort_pool + *(const uint32_t *)b);
 }
 
-/* Ends parsing: the ids become a sorted array in the pool, and every array is cut to its
- * size, since pages are kept until the whole site is checked. */
-static lc_page *page_seal(lc_page *p)
-{
-    strmap_free(p->ids);
-    p->ids = NULL;
-    sort_pool = p->pool.ptr;
-    xsort(p->id_offs, p->nids, sizeof *p->id_offs, id_cmp);
-    if (p->nids) p->id_offs = xrealloc(p->id_offs, p->nids * sizeof *p->id_offs);
-    if (p->nrecs) p->recs = xrealloc(p->recs, p->nrecs * sizeof *p->recs);
-    p->capids = p->nids;
-    p->cap = p->nrecs;
-    if (p->pool.len) {
-        p->pool.ptr = xrealloc(p->pool.ptr, p->pool.len + 1);
-        p->pool.cap = p->pool.len + 1;
-    }
-    return p;
-}
-
 static bool page_has_id(const lc_page *p, const char *id)
 {
     size_t lo = 0, hi = p->nids;
@@ -408,6 +390,69 @@ static bool page_has_id(const lc_page *p, const char *id)
         else hi = mid;
     }
     return false;
+}
+
+/* Whether the link URL u is "#" and an id of p, written so that the check would find exactly
+ * that id on p and nothing else to say: printable ASCII, no second '#', no query, no text
+ * directive, and no <base href> to send it elsewhere. */
+static bool is_own_fragment(const lc_page *p, const char *u)
+{
+    if (p->base || u[0] != '#' || !u[1]) return false;
+    for (const char *c = u + 1; *c; c++)
+        if (*c <= ' ' || *c >= 0x7F || *c == '#' || *c == '?') return false;
+    return !strstr(u, ":~:") && page_has_id(p, u + 1);
+}
+
+/* Drops the links to ids of p itself (a table of contents is half the links of a reference
+ * page): the rest of the site cannot change their outcome. They still count as checked. Then
+ * the pool is written again with only the strings still used. */
+static void settle_own(lc_page *p)
+{
+    size_t w = 0;
+    for (size_t i = 0; i < p->nrecs; i++) {
+        const rec *r = &p->recs[i];
+        if (r->kind == REC_LINK && is_own_fragment(p, p->pool.ptr + r->str)) p->settled++;
+        else p->recs[w++] = *r;
+    }
+    if (w == p->nrecs) return;
+    p->nrecs = w;
+    buf_t pool = BUF_INIT;
+    for (size_t i = 0; i < p->nrecs; i++) {
+        rec *r = &p->recs[i];
+        const char *str = p->pool.ptr + r->str;
+        size_t n = strlen(str) + 1;
+        if (r->kind == REC_DUP_ID || r->kind == REC_EMPTY_ID) n += strlen(str + n) + 1; /* tag */
+        r->str = (uint32_t)pool.len;
+        buf_put(&pool, str, n);
+    }
+    for (size_t i = 0; i < p->nids; i++) {
+        const char *id = p->pool.ptr + p->id_offs[i];
+        p->id_offs[i] = (uint32_t)pool.len;
+        buf_put(&pool, id, strlen(id) + 1);
+    }
+    buf_free(&p->pool);
+    p->pool = pool;
+}
+
+/* Ends parsing: the ids become a sorted array in the pool, links to them from the page itself
+ * are settled, and every array is cut to its size, since pages are kept until the whole site
+ * is checked. */
+static lc_page *page_seal(lc_page *p)
+{
+    strmap_free(p->ids);
+    p->ids = NULL;
+    sort_pool = p->pool.ptr;
+    xsort(p->id_offs, p->nids, sizeof *p->id_offs, id_cmp);
+    settle_own(p);
+    if (p->nids) p->id_offs = xrealloc(p->id_offs, p->nids * sizeof *p->id_offs);
+    if (p->nrecs) p->recs = xrealloc(p->recs, p->nrecs * sizeof *p->recs);
+    p->capids = p->nids;
+    p->cap = p->nrecs;
+    if (p->pool.len) {
+        p->pool.ptr = xrealloc(p->pool.ptr, p->pool.len + 1);
+        p->pool.cap = p->pool.len + 1;
+    }
+    return p;
 }
 
 void lc_page_describe(const lc_page *page, buf_t *out)
@@ -423,7 +468,8 @@ void lc_page_describe(const lc_page *page, buf_t *out)
             buf_printf(out, " <%s>", str + strlen(str) + 1);
         buf_putc(out, '\n');
     }
-    buf_printf(out, "base %s\nredirect %d\n", page->base ? page->base : "-", page->redirect);
+    buf_printf(out, "base %s\nredirect %d\nsettled %zu\n", page->base ? page->base : "-",
+               page->redirect, page->settled);
     for (size_t i = 0; i < page->nids; i++)
         buf_printf(out, "id %s\n", page->pool.ptr + page->id_offs[i]);
 }
@@ -1729,6 +1775,7 @@ static void check_page(checker *c, lc_page *p)
     buf_clear(&c->page_url);
     url_of_file(c, p->path, &c->page_url, true);
     page_base_set(c, p);
+    c->st.links += p->settled;
     for (size_t i = 0; i < p->nrecs; i++) {
         c->rec = &p->recs[i];
         const char *str = p->pool.ptr + c->rec->str;

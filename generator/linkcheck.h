@@ -26,6 +26,8 @@
  *   mailto: and tel: are checked for syntax; other schemes (javascript:, data:, ftp: ...) are
  *   skipped, as are http(s) URLs outside the base URL and the maps (no network here).
  * Fragments: "", "top" (any case), "#/route", "#!x" and text directives (":~:") always pass;
+ *   a plain "#id" naming an id of the page itself is settled when the page is parsed, so a
+ *   page kept for the site check does not hold its table of contents;
  *   otherwise the raw fragment, then its percent-decoded form, must equal an id (or <a name>)
  *   of the target page, case-sensitively. Fragments on files that are not parsed pages (a PDF,
  *   HTML added with lc_site_add_file) are not checked.
@@ -222,8 +224,9 @@ bool lc_check_folder(const char *dir, const lc_options *opt, diag_list *dl, lc_s
 
 /* Appends everything the parse of page kept, a line each: its links and problems in
  * document order (kind, element, attribute, HTML line, first line of a duplicate id, text),
- * then its <base href>, whether it redirects, and its ids in sorted order. Two pages with the
- * same description check the same. */
+ * then its <base href>, whether it redirects, how many links to its own ids were settled
+ * while parsing, and its ids in sorted order. Two pages with the same description check the
+ * same. */
 void lc_page_describe(const lc_page *page, buf_t *out);
 
 /* Splits a srcset attribute per the HTML algorithm ("parse a srcset attribute"): appends each

@@ -282,6 +282,47 @@ static void test_locate(void)
     lc_site_free(s);
 }
 
+/* Links to ids of the page itself are settled while parsing, and only those the rest of the
+ * check could say nothing more about; they still count as checked. */
+static void test_settle_own(void)
+{
+    const char *html = "<h2 id=a>A</h2><p id='x y'>\n"
+                       "<a href='#a'>1</a><a href=' #a '>2</a><a href='#b'>3</a>\n"
+                       "<a href='#a:~:text=A'>4</a><a href='#a?q'>5</a><a href='#x%20y'>6</a>\n"
+                       "<a href='#'>7</a><a href='#top'>8</a><a href='#\xe2\x80\x8b" "a'>9</a>\n";
+    lc_page *p = parse(html, "index.html");
+    buf_t d = BUF_INIT;
+    lc_page_describe(p, &d);
+    CHECK_STR(d.ptr, "link a href 0 2 0 0 #b\n"
+                     "link a href 0 3 0 0 #a:~:text=A\n"
+                     "link a href 0 3 0 0 #a?q\n"
+                     "link a href 0 3 0 0 #x%20y\n"
+                     "link a href 0 4 0 0 #\n"
+                     "link a href 0 4 0 0 #top\n"
+                     "link a href 0 4 0 0 #\xe2\x80\x8b" "a\n"
+                     "base -\nredirect 0\nsettled 2\nid a\nid x y\n");
+    CHECK_INT(lc_page_link_count(p), 9);
+    lc_site *s = lc_site_new();
+    lc_site_add_page(s, p);
+    lc_stats st;
+    char *got = check_site(s, NULL, NULL, NULL, &st);
+    CHECK_STR(got, "index.html:2: error: link to #b: no element with id \"b\" in /\n"
+                   "index.html:3: error: link to #a?q: no element with id \"a?q\" in /\n"
+                   "index.html:4: error: link to #%E2%80%8Ba: malformed URL (invisible character "
+                   "U+200B)\n");
+    CHECK_INT(st.links, 9);
+    free(got);
+    lc_site_free(s);
+    buf_free(&d);
+
+    /* a <base href> sends "#a" to another page: nothing is settled */
+    p = parse("<base href='/other/'><h2 id=a>A</h2><a href='#a'>1</a>", "p.html");
+    lc_page_describe(p, &d);
+    CHECK(strstr(d.ptr, "link a href 0 1 0 0 #a\n") && strstr(d.ptr, "settled 0\n"));
+    lc_page_free(p);
+    buf_free(&d);
+}
+
 static void test_site_bookkeeping(void)
 {
     lc_site *s = lc_site_new();
@@ -723,6 +764,7 @@ int main(int argc, char **argv)
     test_spec_messages();
     test_href_cleaned();
     test_locate();
+    test_settle_own();
     test_site_bookkeeping();
     test_options();
     test_hostile();

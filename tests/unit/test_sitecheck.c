@@ -39,7 +39,7 @@ static void test_parts_items(void)
                    "link a href 0 3 0 0 /fake/\n"
                    "link img src 1 3 0 0 /fake.png\n"
                    "link a href 0 5 0 0 /after/\n"
-                   "base -\nredirect 0\nid fake\n");
+                   "base -\nredirect 0\nsettled 0\nid fake\n");
     free(got);
     /* out of place: inside an ignored element, a comment, or with a bad offset; then the
      * page is parsed whole and the items are not used */
