@@ -130,11 +130,12 @@ static const char *const computed_fields[] = {
     "title", "description", "kind", "type", "url", "permalink", "src", "section", "slug",
     "date", "updated", "taxonomy", "weight", "word_count", "reading_minutes", "count", "draft",
     "prev", "next", "parent", "related", "pages", "breadcrumbs", "terms", "params", "toc",
-    "content", NULL};
+    "content", "paginator", NULL};
 /* Computed fields that name other pages, made when first read. */
-enum { REF_PREV, REF_NEXT, REF_PARENT, REF_RELATED, REF_PAGES, REF_BREADCRUMBS, REF_TERMS };
+enum { REF_PREV, REF_NEXT, REF_PARENT, REF_RELATED, REF_PAGES, REF_BREADCRUMBS, REF_TERMS,
+       REF_PAGINATOR };
 static const char *const ref_fields[] = {"prev",  "next",        "parent", "related",
-                                         "pages", "breadcrumbs", "terms",  NULL};
+                                         "pages", "breadcrumbs", "terms",  "paginator", NULL};
 /* Fields of the site table that name pages, made when first read, like those of pages. */
 enum { SITE_HOME, SITE_PAGES, SITE_SECTIONS, SITE_TAXONOMIES };
 static const char *const site_ref_fields[] = {"home", "pages", "sections", "taxonomies", NULL};
@@ -286,6 +287,52 @@ static void push_terms(lua_State *L, const site *s, const page *p)
     tpl_freeze(L, -1);
 }
 
+/* Pushes the URL (with the base path) of pager k of the list page first. */
+static void push_pager_url(lua_State *L, const site *s, const page *first, size_t k)
+{
+    char *url = site_pager_url(first, k);
+    lua_pushfstring(L, "%s%s", s->base_path, url + 1);
+    free(url);
+}
+
+/* page.paginator of a section or term page: the pages of this pager (pages), its number
+ * (number, from 1), how many pagers there are (count), how many pages each lists (size), the
+ * pages of all pagers (total), and the URLs of all pagers (urls) and of the first, last,
+ * previous and next ones (nil when there is none). nil for other pages. */
+static void push_paginator(lua_State *L, const site *s, const page *p)
+{
+    if (p->type != PAGE_SECTION && p->type != PAGE_TERM) {
+        lua_pushnil(L);
+        return;
+    }
+    const page *first = p->pager_of ? p->pager_of : p;
+    size_t size = p->npagers > 1 ? s->paginate : p->nchildren;
+    size_t from = (p->pager - 1) * size;
+    size_t to = from + size < p->nchildren ? from + size : p->nchildren;
+    lua_createtable(L, 0, 10); /* stack: paginator */
+    push_page_list(L, p->children + from, to - from);
+    lua_setfield(L, -2, "pages");
+    set_int(L, "number", (lua_Integer)p->pager);
+    set_int(L, "count", (lua_Integer)p->npagers);
+    set_int(L, "size", (lua_Integer)size);
+    set_int(L, "total", (lua_Integer)p->nchildren);
+    lua_createtable(L, (int)p->npagers, 0); /* stack: paginator urls */
+    for (size_t k = 1; k <= p->npagers; k++) {
+        push_pager_url(L, s, first, k);
+        lua_rawseti(L, -2, (lua_Integer)k);
+    }
+    tpl_freeze(L, -1);
+    lua_setfield(L, -2, "urls");
+    static const char *const names[] = {"first", "last", "prev", "next"};
+    size_t at[] = {1, p->npagers, p->pager - 1, p->pager + 1};
+    for (size_t i = 0; i < 4; i++) {
+        if (at[i] < 1 || at[i] > p->npagers) continue;
+        push_pager_url(L, s, first, at[i]);
+        lua_setfield(L, -2, names[i]);
+    }
+    tpl_freeze(L, -1);
+}
+
 /* Pushes the value of page p's field ref_fields[r]. */
 static void push_ref(lua_State *L, const void *ud, int r)
 {
@@ -302,7 +349,8 @@ static void push_ref(lua_State *L, const void *ud, int r)
         push_page_list(L, (page *const *)trail,
                        jsonld_trail(s, p, trail, sizeof trail / sizeof *trail));
         break;
-    default: push_terms(L, s, p); break;
+    case REF_TERMS: push_terms(L, s, p); break;
+    default: push_paginator(L, s, p); break;
     }
 }
 
@@ -554,7 +602,7 @@ static void push_site_ref(lua_State *L, const void *ud, int k)
         page_type want = k == SITE_PAGES ? PAGE_REGULAR : PAGE_SECTION;
         lua_Integer n = 0;
         for (size_t i = 0; i < s->npages; i++) {
-            if (s->pages[i]->type != want) continue;
+            if (s->pages[i]->type != want || s->pages[i]->pager_of) continue;
             push_page_ref(L, s->pages[i]);
             lua_rawseti(L, -2, ++n);
         }
@@ -1167,7 +1215,8 @@ bool context_render_page(tpl_engine *e, const site *s, const page *p, buf_t *out
     lua_State *L = tpl_engine_state(e);
     int top = lua_gettop(L);
     page_text text;
-    if (!site_read_page(s, p, true, text_out != NULL, &text, dl)) return false;
+    /* pagers after the first show no body: its relative links are written for the list's URL */
+    if (!site_read_page(s, p, !p->pager_of, text_out != NULL, &text, dl)) return false;
     push_page_ref(L, p);                                /* stack: page */
     lua_rawgetp(L, LUA_REGISTRYINDEX, &REAL_KEY);
     lua_rawgeti(L, -1, (lua_Integer)p->index + 1);      /* stack: page real t */

@@ -18,9 +18,10 @@ static void put_url(buf_t *b, const site *s, const char *path)
     put_xml(b, path[0] == '/' ? path + 1 : path);
 }
 
+/* Every page but the 404 page, drafts and pagers after the first (as Hugo does). */
 static bool in_sitemap(const page *p)
 {
-    return p->type != PAGE_404 && !p->draft;
+    return p->type != PAGE_404 && !p->draft && !p->pager_of;
 }
 
 void publish_sitemap(const site *s, buf_t *out)

@@ -34,6 +34,12 @@ static page *page_new(site *s, page_type type)
 static void page_free(page *p)
 {
     if (!p) return;
+    if (p->pager_of) { /* the rest is the first pager's */
+        free(p->url);
+        free(p->out);
+        free(p);
+        return;
+    }
     free(p->src);
     free(p->dir);
     free(p->slug);
@@ -165,6 +171,8 @@ static bool load_config(site *s, const site_options *opt, diag_list *dl)
     s->unsafe_markdown = unsafe && unsafe->kind == VAL_BOOL && unsafe->b;
     const value *mem = config_get(s, "limits", "template_memory_mb");
     const value *ins = config_get(s, "limits", "template_instructions");
+    const value *per = value_get(s->config, "paginate");
+    s->paginate = per && per->kind == VAL_INT ? (per->i > 0 ? (size_t)per->i : 0) : 10;
     s->template_memory = mem && mem->i > 0 ? (size_t)mem->i << 20 : 0;
     s->template_instructions = ins && ins->i > 0 ? (unsigned long)ins->i : 0;
     return true;
@@ -972,6 +980,42 @@ static void build_taxonomies(loader *ld)
     }
 }
 
+/* ------------------------------------------------------------------ pagination */
+
+char *site_pager_url(const page *first, size_t k)
+{
+    return k <= 1 ? xstrdup(first->url) : xasprintf("%spage/%zu/", first->url, k);
+}
+
+/* Splits every section and term page with more than s->paginate pages into pagers: the page
+ * is the first, /url/page/2/ … the others. A pager page copies the list page (everything but
+ * its URL, output path, index and number is borrowed from it). */
+static void paginate(loader *ld)
+{
+    site *s = ld->s;
+    size_t n = s->npages;
+    for (size_t i = 0; i < n; i++) {
+        page *list = s->pages[i];
+        list->pager = list->npagers = 1;
+        bool listing = list->type == PAGE_SECTION || list->type == PAGE_TERM;
+        if (!listing || list->broken || !s->paginate || list->nchildren <= s->paginate) continue;
+        list->npagers = (list->nchildren + s->paginate - 1) / s->paginate;
+        for (size_t k = 2; k <= list->npagers; k++) {
+            page *q = page_new(s, list->type);
+            size_t index = q->index;
+            *q = *list;
+            q->index = index;
+            q->pager_of = list;
+            q->pager = k;
+            q->url = site_pager_url(list, k);
+            q->out = NULL;
+            q->aliases = NULL;
+            q->naliases = 0;
+            register_url(ld, q);
+        }
+    }
+}
+
 /* ------------------------------------------------------------------ related pages */
 
 /* "related" names pages by slug ("postgresql") or by section and slug ("tech/postgresql"). */
@@ -1156,6 +1200,7 @@ site *site_load(const site_options *opt, diag_list *dl)
         resolve_aliases(&ld, s->pages[i]);
     link_sections(s);
     build_taxonomies(&ld);
+    paginate(&ld);
     link_related(&ld);
     add_404(&ld);
     set_now(s);

@@ -62,6 +62,11 @@ struct page {
     char *own_title;     /* title made up for pages without one (sections without _index.md) */
     char **aliases;      /* output paths of redirect pages to write */
     size_t naliases;
+    /* Pagination of a section or term page with more pages than site->paginate: the page
+     * itself is pager 1 of npagers; pagers 2 … npagers are pages of their own (/tech/page/2/)
+     * that share everything with it (pager_of, borrowed) but their URL and output path. */
+    page *pager_of;      /* the first pager, for pagers 2 …; NULL otherwise */
+    size_t pager, npagers; /* this one's number and how many (1 and 1 when not paginated) */
 };
 
 typedef struct site_asset {
@@ -99,6 +104,7 @@ typedef struct site {
     char *base_path;         /* "/docs/" or "/" */
     bool unsafe_markdown;
     long long now;           /* build time: SOURCE_DATE_EPOCH, else the newest page date */
+    size_t paginate;         /* pages a section or term page lists at most (0: all) */
     size_t template_memory;
     unsigned long template_instructions;
     page **pages;            /* every page to render, in a fixed order */
@@ -148,6 +154,10 @@ typedef struct page_text {
 bool site_read_page(const site *s, const page *p, bool body, bool items, page_text *out,
                     diag_list *dl);
 void page_text_free(page_text *t);
+
+/* The site path of pager k (from 1) of the list page first: its own URL for 1, then
+ * "/tech/page/2/" and so on. Caller frees. */
+char *site_pager_url(const page *first, size_t k);
 
 /* The template called name, or NULL. Borrowed; valid until site_free(). */
 const site_template *site_find_template(const site *s, const char *name);
