@@ -1400,21 +1400,11 @@ static bool url_dangerous(const char *u)
            strncasecmp(u, "file:", 5) == 0 || strncasecmp(u, "data:", 5) == 0;
 }
 
-/* The first needle[0..k) in [p, end), or NULL. A memchr loop rather than memmem: the
- * sanitizers' memmem marks the whole haystack as read on every call, which made the search
- * quadratic in the test builds. */
-static const char *find(const char *p, const char *end, const char *needle, size_t k)
-{
-    for (; (p = memchr(p, needle[0], (size_t)(end - p))); p++)
-        if ((size_t)(end - p) >= k && memcmp(p, needle, k) == 0) return p;
-    return NULL;
-}
-
 /* How many times needle occurs in html. */
 static size_t count_of(const char *html, size_t len, const char *needle)
 {
     size_t n = 0, k = strlen(needle);
-    for (const char *p = html, *end = html + len; (p = find(p, end, needle, k)); p += k) n++;
+    for (const char *p = html, *end = html + len; (p = mem_find(p, end, needle, k)); p += k) n++;
     return n;
 }
 
@@ -1469,7 +1459,7 @@ static void items_find(mdctx *c, const md_options *opt, md_result *out)
             it.kind = cmark_node_get_type(n) == CMARK_NODE_IMAGE ? MD_ITEM_IMAGE : MD_ITEM_LINK;
             link_markup(n, opt->unsafe, &markup, &value);
         }
-        const char *hit = find(at, end, markup.ptr, markup.len);
+        const char *hit = mem_find(at, end, markup.ptr, markup.len);
         const char *gt = hit ? memchr(hit, '>', (size_t)(end - hit)) : NULL;
         if (!gt) {
             ok = false;

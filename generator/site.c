@@ -172,7 +172,7 @@ static bool load_config(site *s, const site_options *opt, diag_list *dl)
     const value *mem = config_get(s, "limits", "template_memory_mb");
     const value *ins = config_get(s, "limits", "template_instructions");
     const value *per = value_get(s->config, "paginate");
-    s->paginate = per && per->kind == VAL_INT ? (per->i > 0 ? (size_t)per->i : 0) : 10;
+    s->paginate = per && per->kind == VAL_INT ? (per->i > 0 ? (size_t)per->i : 0) : 50;
     s->template_memory = mem && mem->i > 0 ? (size_t)mem->i << 20 : 0;
     s->template_instructions = ins && ins->i > 0 ? (unsigned long)ins->i : 0;
     return true;

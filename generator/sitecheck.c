@@ -1,5 +1,4 @@
 /* sitecheck.c — the link check of a build, with findings mapped back to their sources. */
-#define _GNU_SOURCE /* memmem */
 #include "sitecheck.h"
 
 #include <stdint.h>
@@ -184,7 +183,7 @@ lc_page *sitecheck_parse(const char *path, const char *html, size_t len, const m
     static const char *const tags[] = {"h1", "h2", "h3", "h4", "h5", "h6"};
     parts ps = {0};
     const char *hit = body && body->items_known && body->html_len
-                          ? memmem(html, len, body->html, body->html_len)
+                          ? mem_find(html, html + len, body->html, body->html_len)
                           : NULL;
     if (hit) {
         for (size_t i = 0; i < body->nitems; i++) {
@@ -199,8 +198,8 @@ lc_page *sitecheck_parse(const char *path, const char *html, size_t len, const m
     /* charts, looked for in the order they were written, each after the one before */
     for (size_t i = 0, from = 0; charts && i < charts->n; i++) {
         const context_chart *ch = &charts->v[i];
-        const char *at = memmem(html + from, len - from, ch->html, ch->len);
-        if (!at && from) at = memmem(html, len, ch->html, ch->len);
+        const char *at = mem_find(html + from, html + len, ch->html, ch->len);
+        if (!at && from) at = mem_find(html, html + len, ch->html, ch->len);
         if (!at) continue;
         for (size_t k = 0; k < ch->ids.n; k++)
             *item_add(&ps) = (lc_part_item){LC_PART_ID, ch->ids.v[k].id, ch->ids.v[k].tag,

@@ -121,6 +121,13 @@ void parallel_each(size_t n, int jobs, void (*fn)(void *ud, int worker, size_t i
     free(t);
 }
 
+const char *mem_find(const char *p, const char *end, const char *needle, size_t k)
+{
+    for (; (size_t)(end - p) >= k && (p = memchr(p, needle[0], (size_t)(end - p) - k + 1)); p++)
+        if (memcmp(p, needle, k) == 0) return p;
+    return NULL;
+}
+
 bool str_starts_with(const char *s, const char *prefix)
 {
     return strncmp(s, prefix, strlen(prefix)) == 0;

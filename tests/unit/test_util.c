@@ -112,8 +112,24 @@ static void test_json(void)
     buf_free(&b);
 }
 
+/* mem_find finds the first whole needle, never one that runs past the end. */
+static void test_mem_find(void)
+{
+    const char h[] = "<p><a><a href><a href=\"x\">";
+    const char *end = h + sizeof h - 1;
+    CHECK(mem_find(h, end, "<a href", 7) == h + 6);
+    CHECK(mem_find(h + 7, end, "<a href", 7) == h + 14);
+    CHECK(mem_find(h, end, "<a href=\"x\">", 12) == h + 14);
+    CHECK(mem_find(h, end, "<a href=\"x\">!", 13) == NULL); /* would end past the end */
+    CHECK(mem_find(h, end - 1, "<a href=\"x\">", 12) == NULL);
+    CHECK(mem_find(h, end, "<p>", 3) == h);
+    CHECK(mem_find(h, h, "<", 1) == NULL);
+    CHECK(mem_find(h, end, h, sizeof h - 1) == h); /* the whole haystack */
+}
+
 int main(void)
 {
+    test_mem_find();
     test_json();
     test_utf8();
     test_position();
