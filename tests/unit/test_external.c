@@ -348,20 +348,21 @@ static void test_retries(void)
     CHECK_INT(st.errors, 1);
 }
 
-/* A port with nothing listening: bound, read, closed. */
-static int closed_port(void)
+/* A port with nothing listening: bound and held (*fd), never listened on, so connections are
+ * refused. Closing it at once would let another process that runs meanwhile (the browser
+ * tests serve on 127.0.0.1 too) be given the same port. */
+static int closed_port(int *fd)
 {
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    *fd = socket(AF_INET, SOCK_STREAM, 0);
     struct sockaddr_in sa;
     memset(&sa, 0, sizeof sa);
     sa.sin_family = AF_INET;
     sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     socklen_t len = sizeof sa;
     int port = 0;
-    if (fd >= 0 && bind(fd, (struct sockaddr *)&sa, sizeof sa) == 0 &&
-        getsockname(fd, (struct sockaddr *)&sa, &len) == 0)
+    if (*fd >= 0 && bind(*fd, (struct sockaddr *)&sa, sizeof sa) == 0 &&
+        getsockname(*fd, (struct sockaddr *)&sa, &len) == 0)
         port = ntohs(sa.sin_port);
-    if (fd >= 0) close(fd);
     return port;
 }
 
@@ -369,7 +370,8 @@ static void test_no_server(void)
 {
     ext_stats st;
     char url[64], want[160];
-    int port = closed_port();
+    int held;
+    int port = closed_port(&held);
     CHECK(port > 0);
     snprintf(url, sizeof url, "http://127.0.0.1:%d/x", port);
     snprintf(want, sizeof want, "error %s: cannot connect to 127.0.0.1 port %d\n", url, port);
@@ -377,6 +379,7 @@ static void test_no_server(void)
     CHECK_STR(check(refused, 1, NULL, &st), want);
     CHECK_INT(st.requests, 2); /* a connection error is retried once */
     CHECK_INT(st.retries, 1);
+    if (held >= 0) close(held);
 
     const char *invalid[] = {"http://refpress-test.invalid/"};
     ext_options o = {.timeout_ms = 5000};
