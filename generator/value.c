@@ -95,16 +95,23 @@ const char *value_doc_strdup(value_doc *doc, const char *s)
     return doc_strndup(doc, s, strlen(s));
 }
 
-value_doc *value_doc_new(void)
+/* A document whose first chunk holds first_cap bytes (0: the ordinary first chunk). */
+static value_doc *doc_new(size_t first_cap)
 {
     value_doc *doc = xcalloc(1, sizeof *doc);
     doc->next_cap = 2048;
+    if (first_cap) doc->chunks = chunk_new(first_cap);
     doc->root = value_doc_alloc(doc, sizeof(value));
     doc->root->kind = VAL_NULL;
     doc->root->line = 1;
     doc->root->col = 1;
     doc->root->str = "";
     return doc;
+}
+
+value_doc *value_doc_new(void)
+{
+    return doc_new(0);
 }
 
 void value_doc_free(value_doc *doc)
@@ -144,9 +151,33 @@ value *value_copy(value_doc *dst, const value *v)
     return c;
 }
 
+/* The arena bytes value_copy(v) takes at most: every node, array and string, and the padding
+ * each node or array may need before it. */
+static size_t copy_size(const value *v)
+{
+    const size_t pad = alignof(max_align_t) - 1;
+    size_t n = pad + sizeof(value) + (value_is_scalar(v) ? v->len + 1 : 0) +
+               (v->html ? strlen(v->html) + 1 : 0);
+    if (v->kind == VAL_LIST) {
+        n += pad + (v->n ? v->n : 1) * sizeof(value *);
+        for (size_t i = 0; i < v->n; i++) n += copy_size(v->items[i]);
+    } else if (v->kind == VAL_MAP) {
+        n += pad + (v->n ? v->n : 1) * sizeof(value_entry);
+        for (size_t i = 0; i < v->n; i++)
+            n += strlen(v->entries[i].key) + 1 + copy_size(v->entries[i].val);
+    }
+    return n;
+}
+
 value_doc *value_map_subset(const value *map, bool (*keep)(const char *key))
 {
-    value_doc *doc = value_doc_new();
+    /* one chunk of the size it needs: these stay in memory for the whole build */
+    size_t size = 2 * (alignof(max_align_t) - 1) + sizeof(value) + sizeof(value_entry);
+    for (size_t i = 0; i < map->n; i++)
+        if (keep(map->entries[i].key))
+            size += sizeof(value_entry) + strlen(map->entries[i].key) + 1 +
+                    copy_size(map->entries[i].val);
+    value_doc *doc = doc_new(size);
     value *root = doc->root;
     root->line = map->line;
     root->col = map->col;
