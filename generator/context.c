@@ -264,6 +264,45 @@ static void push_page_list(lua_State *L, page *const *list, size_t n)
     tpl_freeze(L, -1);
 }
 
+/* __index of a lazy page list (push_page_list_lazy): entry k made on first use and kept. */
+static int lazy_list_index(lua_State *L)
+{
+    page *const *list = lua_touserdata(L, lua_upvalueindex(1));
+    lua_Integer n = lua_tointeger(L, lua_upvalueindex(2));
+    if (!lua_isinteger(L, 2)) return 0;
+    lua_Integer k = lua_tointeger(L, 2);
+    if (k < 1 || k > n) return 0;
+    push_page_ref(L, list[k - 1]);
+    lua_pushvalue(L, -1);
+    lua_rawseti(L, 1, k);
+    return 1;
+}
+
+static int lazy_list_len(lua_State *L)
+{
+    lua_pushvalue(L, lua_upvalueindex(1));
+    return 1;
+}
+
+/* A frozen list of the n pages at list (which must outlive the engine: the site's own
+ * arrays) whose page tables are made as entries are read: a section of 5,000 pages of which a
+ * template shows six makes six. #, ipairs, pairs and indexing see all n. */
+static void push_page_list_lazy(lua_State *L, page *const *list, size_t n)
+{
+    luaL_checkstack(L, 4, "page lists nested too deeply");
+    lua_newtable(L);          /* stack: list */
+    lua_createtable(L, 0, 2); /* stack: list mt */
+    lua_pushlightuserdata(L, (void *)list);
+    lua_pushinteger(L, (lua_Integer)n);
+    lua_pushcclosure(L, lazy_list_index, 2);
+    lua_setfield(L, -2, "__index");
+    lua_pushinteger(L, (lua_Integer)n);
+    lua_pushcclosure(L, lazy_list_len, 1);
+    lua_setfield(L, -2, "__len");
+    lua_setmetatable(L, -2);
+    tpl_freeze(L, -1);
+}
+
 /* page.terms = {tags = {term pages}, categories = {…}}, for regular pages only. */
 static void push_terms(lua_State *L, const site *s, const page *p)
 {
@@ -345,7 +384,7 @@ static void push_ref(lua_State *L, const void *ud, int r)
     case REF_NEXT: push_page_ref(L, p->next); break;
     case REF_PARENT: push_page_ref(L, p->parent); break;
     case REF_RELATED: push_page_list(L, p->related, p->nrelated); break;
-    case REF_PAGES: push_page_list(L, p->children, p->nchildren); break;
+    case REF_PAGES: push_page_list_lazy(L, p->children, p->nchildren); break;
     case REF_BREADCRUMBS:
         push_page_list(L, (page *const *)trail,
                        jsonld_trail(s, p, trail, sizeof trail / sizeof *trail));

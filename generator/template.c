@@ -309,10 +309,12 @@ static bool is_proxy(lua_State *L, int idx)
     return true;
 }
 
+/* The length of the guarded table, through its own __len when it has one (a list whose
+ * entries are made on first use, see ro_pairs). */
 static int ro_len(lua_State *L)
 {
     if (!proxy_target(L, 1)) return luaL_argerror(L, 1, "read-only table expected");
-    lua_pushinteger(L, (lua_Integer)lua_rawlen(L, -1));
+    lua_len(L, -1);
     return 1;
 }
 
@@ -328,8 +330,26 @@ static int ro_next(lua_State *L)
     return 1;
 }
 
+/* A guarded table with a __len of its own makes its entries on first use (through its
+ * __index): before it is walked with next(), they are all made, so the walk sees every one. */
+static void make_entries(lua_State *L, int t)
+{
+    t = lua_absindex(L, t);
+    if (luaL_getmetafield(L, t, "__len") == LUA_TNIL) return;
+    lua_pop(L, 1);
+    lua_Integer n = luaL_len(L, t);
+    for (lua_Integer i = 1; i <= n; i++) {
+        lua_geti(L, t, i);
+        lua_pop(L, 1);
+    }
+}
+
 static int ro_pairs(lua_State *L)
 {
+    if (proxy_target(L, 1)) { /* stack: proxy target */
+        make_entries(L, -1);
+        lua_pop(L, 1);
+    }
     lua_pushcfunction(L, ro_next);
     lua_pushvalue(L, 1);
     lua_pushnil(L);
@@ -386,6 +406,7 @@ static int sb_pairs(lua_State *L)
         lua_pushliteral(L, "");
         lua_gettable(L, t);
         lua_pop(L, 1);
+        make_entries(L, t);
     }
     lua_Integer n = 0;
     lua_newtable(L); /* stack: … raw-keys */
