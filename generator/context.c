@@ -104,8 +104,9 @@ static const char *type_name(page_type t)
 
 /* A worker makes the table of a page when a template first reaches it (through site.home, a
  * list, prev/next …), not every page's table up front, so a worker's memory does not grow
- * with the size of the site. A page table starts with the computed fields and the small front
- * matter fields below. The fields naming other pages are made when first read; the rest of
+ * with the size of the site. A page table starts with the computed fields. The fields naming
+ * other pages are made when first read, and so are the front matter fields every page keeps
+ * in memory (site_kept_fields; a card reads adoption but not tags or authors); the rest of
  * the front matter (role, faq, signals … and params) too, and that is dropped again after the
  * render that used it. Tables stay cached between renders until more than 2,048 exist (or
  * the number in the environment variable REFPRESS_PAGE_CACHE: tests set 0); from then on the
@@ -230,25 +231,28 @@ static void install_terms(lua_State *L, const site *s)
     free(fill);
 }
 
-/* Sets the eager front matter fields on the page table on top of the stack. */
-static void set_front_eager(lua_State *L, const page *p)
-{
-    for (size_t i = 0; p->front && i < p->front->n; i++) {
-        const value_entry *e = &p->front->entries[i];
-        if (!is_eager_front(e->key)) continue;
-        bool computed = lua_getfield(L, -1, e->key) != LUA_TNIL;
-        lua_pop(L, 1);
-        if (computed) continue;
-        push_value(L, e->val);
-        lua_setfield(L, -2, e->key); /* stack: page */
-    }
-}
-
 /* Pushes a value converted from front matter, frozen when it is a table. */
 static void push_frozen(lua_State *L, const value *v)
 {
     push_value(L, v);
     if (lua_istable(L, -1)) tpl_freeze(L, -1);
+}
+
+/* Sets the kept front matter field key ("" for all of them) on the page table on top of the
+ * stack, unless it is set already. */
+static void set_front_eager(lua_State *L, const page *p, const char *key)
+{
+    for (size_t i = 0; p->front && i < p->front->n; i++) {
+        const value_entry *e = &p->front->entries[i];
+        if (!is_eager_front(e->key) || (*key && strcmp(key, e->key) != 0)) continue;
+        lua_pushstring(L, e->key);
+        bool computed = lua_rawget(L, -2) != LUA_TNIL;
+        lua_pop(L, 1);
+        if (computed) continue;
+        lua_pushstring(L, e->key);
+        push_frozen(L, e->val);
+        lua_rawset(L, -3); /* stack: page */
+    }
 }
 
 static void push_page_ref(lua_State *L, const page *p);
@@ -454,7 +458,17 @@ static int lazy_load(lua_State *L)
     size_t i = (size_t)lua_tointeger(L, -1);
     lua_settop(L, 2);
     const page *p = site_of(L)->pages[i];
-    int r = make_fields(L, ref_fields, lua_tostring(L, 2), push_ref, p);
+    const char *key = lua_tostring(L, 2);
+    int r = make_fields(L, ref_fields, key, push_ref, p);
+    if (r < 0 && (!*key || is_eager_front(key))) { /* kept fields: from memory */
+        lua_pushvalue(L, 1);
+        set_front_eager(L, p, key);
+        lua_settop(L, 2);
+        if (*key) {
+            lua_rawget(L, 1);
+            return 1;
+        }
+    }
     lua_pushliteral(L, "params");
     if (r < 0 && lua_rawget(L, 1) == LUA_TNIL) load_front(L, 1, p);
     lua_settop(L, 2);
@@ -581,7 +595,6 @@ static void push_page(lua_State *L, const site *s, const page *p)
     set_int(L, "count", (lua_Integer)p->nchildren);
     lua_pushboolean(L, p->draft);
     lua_setfield(L, -2, "draft");
-    set_front_eager(L, p);
     lua_rawgetp(L, LUA_REGISTRYINDEX, &INDEX_KEY); /* stack: page index */
     lua_pushvalue(L, -2);
     lua_pushinteger(L, (lua_Integer)p->index);
