@@ -280,8 +280,6 @@ static void variant_id(buf_t *b, const char *id, bool narrow)
     if (narrow) buf_puts(b, "-n");
 }
 
-/* Opens <svg> (with width and height only when sized) with role="img", and writes its
- * <title> and, when desc is not NULL, its <desc>, both wired by aria-labelledby. */
 /* Notes in ids (when not NULL) the id just written on tag, whose '>' ends o. */
 static void note_id(chart_ids *ids, const buf_t *o, const char *tag, const char *id,
                     const char *suffix)
@@ -292,11 +290,11 @@ static void note_id(chart_ids *ids, const buf_t *o, const char *tag, const char 
     chart_id *c = &ids->v[ids->n++];
     c->tag = tag;
     c->line = ids->lines;
-    size_t n = strlen(id), k = strlen(suffix);
-    c->id = xmalloc(n + k + 1);
-    memcpy(c->id, id, n);
-    memcpy(c->id + n, suffix, k + 1);
+    c->id = xasprintf("%s%s", id, suffix);
 }
+
+/* Opens <svg> (with width and height only when sized) with role="img", and writes its
+ * <title> and, when desc is not NULL, its <desc>, both wired by aria-labelledby. */
 
 static void put_svg_open(buf_t *o, const char *cls, int w, size_t h, bool sized, const char *id,
                          const char *title, const char *desc, chart_ids *ids)

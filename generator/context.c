@@ -154,9 +154,10 @@ static bool in_list(const char *const *list, const char *key)
     return list_index(list, key) >= 0;
 }
 
-/* Whether the front matter field key is set when the page table is made: the fields every
- * page keeps in memory (site_kept_fields). The others are converted on first use (lazy_load). */
-static bool is_eager_front(const char *key)
+/* Whether the front matter field key is one every page keeps in memory (site_kept_fields),
+ * set on first read from what the page keeps; the other fields (is_lazy_front) come from its
+ * whole front matter and are dropped after the render (lazy_load). */
+static bool is_kept_front(const char *key)
 {
     return !in_list(computed_fields, key) && site_is_kept_field(key);
 }
@@ -240,11 +241,11 @@ static void push_frozen(lua_State *L, const value *v)
 
 /* Sets the kept front matter field key ("" for all of them) on the page table on top of the
  * stack, unless it is set already. */
-static void set_front_eager(lua_State *L, const page *p, const char *key)
+static void set_kept_fields(lua_State *L, const page *p, const char *key)
 {
     for (size_t i = 0; p->front && i < p->front->n; i++) {
         const value_entry *e = &p->front->entries[i];
-        if (!is_eager_front(e->key) || (*key && strcmp(key, e->key) != 0)) continue;
+        if (!is_kept_front(e->key) || (*key && strcmp(key, e->key) != 0)) continue;
         lua_pushstring(L, e->key);
         bool computed = lua_rawget(L, -2) != LUA_TNIL;
         lua_pop(L, 1);
@@ -405,7 +406,7 @@ static const char TEXT_KEY = 'f'; /* the page_text of the page being rendered, o
 static const value *whole_front(lua_State *L, const page *p, page_text *t)
 {
     *t = (page_text){0};
-    if (!p->front_partial) return p->front;
+    if (site_keeps_whole_front(p)) return p->front;
     lua_rawgetp(L, LUA_REGISTRYINDEX, &PAGE_KEY);
     lua_rawgetp(L, LUA_REGISTRYINDEX, &TEXT_KEY);
     const page *current = lua_touserdata(L, -2);
@@ -460,9 +461,9 @@ static int lazy_load(lua_State *L)
     const page *p = site_of(L)->pages[i];
     const char *key = lua_tostring(L, 2);
     int r = make_fields(L, ref_fields, key, push_ref, p);
-    if (r < 0 && (!*key || is_eager_front(key))) { /* kept fields: from memory */
+    if (r < 0 && (!*key || is_kept_front(key))) { /* kept fields: from memory */
         lua_pushvalue(L, 1);
-        set_front_eager(L, p, key);
+        set_kept_fields(L, p, key);
         lua_settop(L, 2);
         if (*key) {
             lua_rawget(L, 1);
@@ -858,11 +859,10 @@ static int helper_jsonld(lua_State *L)
     const page *p = lua_touserdata(L, -1);
     lua_pop(L, 1);
     if (!p) return luaL_error(L, "jsonld: no page is being rendered");
-    lua_rawgetp(L, LUA_REGISTRYINDEX, &TEXT_KEY);
-    const page_text *text = lua_touserdata(L, -1);
-    lua_pop(L, 1);
+    page_text text;
     buf_t b = BUF_INIT;
-    jsonld_page(s, p, text ? text->front : p->front, &b);
+    jsonld_page(s, p, whole_front(L, p, &text), &b);
+    page_text_free(&text);
     tpl_push_safe(L, b.ptr, b.len);
     buf_free(&b);
     return 1;
@@ -970,12 +970,11 @@ static context_charts *charts_of(lua_State *L)
     return c;
 }
 
-/* Returns the chart b holds to the template; with ids (a chart that notes them), also to the
- * render's charts, when it has any. */
-static int push_chart(lua_State *L, buf_t *b, chart_ids *ids)
+/* Returns the chart b holds to the template and, with c (the render's charts, for a chart
+ * that noted its ids), hands it and its ids to c too. */
+static int push_chart(lua_State *L, buf_t *b, context_charts *c, chart_ids *ids)
 {
     tpl_push_safe(L, buf_cstr(b), b->len);
-    context_charts *c = ids ? charts_of(L) : NULL;
     if (c && b->len) {
         xgrow(&c->v, &c->cap, c->n + 1, sizeof *c->v);
         context_chart *ch = &c->v[c->n++];
@@ -1010,10 +1009,11 @@ static int chart_adoption_lua(lua_State *L)
     buf_t id = BUF_INIT, out = BUF_INIT;
     next_chart_id(L, &id);
     chart_ids ids = {0};
-    chart_adoption(&s, title, id.ptr, &out, charts_of(L) ? &ids : NULL);
+    context_charts *c = charts_of(L);
+    chart_adoption(&s, title, id.ptr, &out, c ? &ids : NULL);
     buf_free(&id);
     free(sb.points);
-    return push_chart(L, &out, &ids);
+    return push_chart(L, &out, c, &ids);
 }
 
 /* chart.spark(page or series) — a sparkline. */
@@ -1024,10 +1024,11 @@ static int chart_spark_lua(lua_State *L)
     buf_t id = BUF_INIT, out = BUF_INIT;
     next_chart_id(L, &id);
     chart_ids ids = {0};
-    chart_spark(&s, id.ptr, &out, charts_of(L) ? &ids : NULL);
+    context_charts *c = charts_of(L);
+    chart_spark(&s, id.ptr, &out, c ? &ids : NULL);
     buf_free(&id);
     free(sb.points);
-    return push_chart(L, &out, &ids);
+    return push_chart(L, &out, c, &ids);
 }
 
 /* chart.trend(page or series) — the trend in words ("+12 since 2020"). */
@@ -1065,7 +1066,7 @@ static int compare(lua_State *L, bool lines)
     free(bufs);
     free(items);
     buf_free(&id);
-    return push_chart(L, &out, NULL);
+    return push_chart(L, &out, NULL, NULL);
 }
 
 static int chart_compare_lua(lua_State *L)

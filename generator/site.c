@@ -431,11 +431,16 @@ static void render_pending(const site *s, value_doc *doc, value *v)
     }
 }
 
+bool site_keeps_whole_front(const page *p)
+{
+    return p->type != PAGE_REGULAR || !p->front;
+}
+
 /* What stays in memory of p's checked front matter: for a regular page the kept fields only,
  * for a list page (few, and their pages read their "kind") all of it. */
 static void keep_front(const site *s, page *p)
 {
-    if (p->type != PAGE_REGULAR || !p->front) {
+    if (site_keeps_whole_front(p)) {
         if (p->front) render_pending(s, p->doc, p->front);
         return;
     }
@@ -446,7 +451,6 @@ static void keep_front(const site *s, page *p)
     value_doc_free(p->doc);
     p->doc = kept;
     p->front = value_doc_root(kept);
-    p->front_partial = true;
 }
 
 typedef struct render_fields {
@@ -459,6 +463,12 @@ static void on_markdown_render(void *ud, value *node)
 {
     render_fields *rf = ud;
     render_field(rf->s, rf->t->doc, node, &rf->t->fm_links, &rf->t->nfm_links, &rf->cap);
+}
+
+/* The schema kind p's front matter is checked against: a list page's is "page". */
+static const char *schema_kind(const page *p)
+{
+    return p->type == PAGE_REGULAR ? p->kind : "page";
 }
 
 bool site_read_page(const site *s, const page *p, bool body, bool items, page_text *out,
@@ -486,8 +496,7 @@ bool site_read_page(const site *s, const page *p, bool body, bool items, page_te
     if (front && front->kind == VAL_MAP) {
         out->front = front;
         render_fields rf = {s, out, 0};
-        schema_check(s->schema, p->type == PAGE_REGULAR ? p->kind : "page", front, p->src,
-                     on_markdown_render, &rf, &quiet);
+        schema_check(s->schema, schema_kind(p), front, p->src, on_markdown_render, &rf, &quiet);
     }
     diag_list_free(&quiet);
     if (body) {
@@ -701,7 +710,7 @@ static void check_page(loader *ld, page *p)
     }
     static value no_front = {.kind = VAL_NULL, .line = 1, .col = 1, .str = ""};
     if (p->doc) /* a plain Markdown file, with no front matter at all, needs none */
-        schema_check(s->schema, list ? "page" : p->kind, p->front ? p->front : &no_front, p->src,
+        schema_check(s->schema, schema_kind(p), p->front ? p->front : &no_front, p->src,
                      on_markdown, p, ld->dl);
     keep_front(s, p);
     if (!list) p->kind = regular_kind(p); /* the same, from the fields kept */
@@ -722,11 +731,12 @@ static void check_page(loader *ld, page *p)
  * kept what stays (keep_front): reading all pages first held every page's whole front matter
  * at once (1.5 GB of 2 at 100,000 pages). Each page gets a list of its own for diagnostics,
  * taken in page order at the end, so they come out as from one thread. */
+typedef enum { READ_LISTS, CHECK_LISTS, LOAD_REGULAR } load_step;
+
 typedef struct load_pass {
     loader *ld;
     diag_list *dls;
-    bool lists;     /* this pass: the list pages, or else the regular ones */
-    bool check;     /* the list pages' second step: check them, all being read */
+    load_step step;
 } load_pass;
 
 static void load_one(void *ud, int worker, size_t i)
@@ -734,23 +744,19 @@ static void load_one(void *ud, int worker, size_t i)
     (void)worker;
     load_pass *pass = ud;
     page *p = pass->ld->s->pages[i];
-    if ((p->type != PAGE_REGULAR) != pass->lists) return;
+    if ((p->type == PAGE_REGULAR) != (pass->step == LOAD_REGULAR)) return;
     loader ld = *pass->ld;
     ld.dl = &pass->dls[i];
-    if (!pass->check && p->src) p->broken = !page_read(&ld, p);
-    if ((pass->check || !pass->lists) && !p->broken) check_page(&ld, p);
+    if (pass->step != CHECK_LISTS && p->src) p->broken = !page_read(&ld, p);
+    if (pass->step != READ_LISTS && !p->broken) check_page(&ld, p);
 }
 
 static void load_pages(loader *ld, int jobs)
 {
     size_t n = ld->s->npages;
-    load_pass pass = {ld, xcalloc(n + 1, sizeof *pass.dls), true, false};
+    load_pass pass = {ld, xcalloc(n + 1, sizeof *pass.dls), READ_LISTS};
     for (size_t i = 0; i < n; i++) pass.dls[i] = (diag_list)DIAG_LIST_INIT;
-    parallel_each(n, jobs, load_one, &pass); /* read the list pages */
-    pass.check = true;
-    parallel_each(n, jobs, load_one, &pass); /* check them */
-    pass.lists = pass.check = false;
-    parallel_each(n, jobs, load_one, &pass); /* read and check each regular page */
+    for (; pass.step <= LOAD_REGULAR; pass.step++) parallel_each(n, jobs, load_one, &pass);
     for (size_t i = 0; i < n; i++) diag_list_take(ld->dl, &pass.dls[i]);
     free(pass.dls);
 }

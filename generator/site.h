@@ -48,7 +48,6 @@ struct page {
                           * pages only the fields of site_kept_fields: the whole of it is read
                           * again when the page renders (site_read_page) */
     value *front;        /* its root map; NULL when none or empty */
-    bool front_partial;  /* doc holds only the kept fields */
     size_t words;        /* words of the Markdown body (md_count_words) */
     size_t fm_words;     /* words in the Markdown fields of the front matter (the same) */
     page *parent;        /* the section page holding this page (home holds top-level ones) */
@@ -134,11 +133,13 @@ void site_free(site *s);
  * these. */
 extern const char *const site_kept_fields[];
 bool site_is_kept_field(const char *key);
+/* Whether p keeps all of its front matter in memory (list pages, and pages without any);
+ * a regular page with front matter keeps only the fields of site_kept_fields. */
+bool site_keeps_whole_front(const page *p);
 
 /* What a render reads of a page's file, read again then. */
 typedef struct page_text {
-    value_doc *doc;      /* the whole front matter, parsed again (owned); NULL when the page
-                          * keeps all of it in memory (then front is page->front) or has none */
+    value_doc *doc;      /* the whole front matter, parsed again (owned); NULL when none */
     value *front;        /* its root map, Markdown fields rendered; NULL when none */
     md_link *fm_links;   /* the links written in those Markdown fields, in file order */
     size_t nfm_links;

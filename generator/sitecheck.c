@@ -224,8 +224,6 @@ lc_page *sitecheck_parse(const char *path, const char *html, size_t len, const m
 void sitecheck_page(sitecheck *c, const page *p, const char *html, size_t len,
                     const page_text *text, const context_charts *charts)
 {
-    static const page_text none;
-    if (!text) text = &none;
     lc_page *lp = sitecheck_parse(p->out, html, len, &text->body, charts);
     if (p->src) map_sources(c, text, lp);
     c->pages[p->index] = lp;

@@ -20,7 +20,7 @@ void sitecheck_free(sitecheck *c);
 
 /* Parses the HTML rendered for p (its out path) and notes where each link was written, from
  * text (what the render read of p's file: its rendered Markdown body and the links of its
- * front matter; NULL for none). charts: what context_render_page handed out (may be NULL).
+ * front matter). charts: what context_render_page handed out (may be NULL).
  * Safe from several threads at once for different pages. */
 void sitecheck_page(sitecheck *c, const page *p, const char *html, size_t len,
                     const page_text *text, const context_charts *charts);

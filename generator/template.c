@@ -330,11 +330,17 @@ static int ro_next(lua_State *L)
     return 1;
 }
 
-/* A guarded table with a __len of its own makes its entries on first use (through its
- * __index): before it is walked with next(), they are all made, so the walk sees every one. */
+/* A guarded table that makes its entries on first use (it has a metatable of its own) makes
+ * them all before it is walked with next(), so the walk sees every one: a page table makes
+ * every field when asked for the key "", a page list (a __len of its own) entries 1 … #. */
 static void make_entries(lua_State *L, int t)
 {
     t = lua_absindex(L, t);
+    if (!lua_getmetatable(L, t)) return;
+    lua_pop(L, 1);
+    lua_pushliteral(L, "");
+    lua_gettable(L, t);
+    lua_pop(L, 1);
     if (luaL_getmetafield(L, t, "__len") == LUA_TNIL) return;
     lua_pop(L, 1);
     lua_Integer n = luaL_len(L, t);
@@ -401,13 +407,7 @@ static int sb_pairs(lua_State *L)
     luaL_checktype(L, 1, LUA_TTABLE);
     lua_settop(L, 1);
     int t = proxy_target(L, 1) ? 2 : 1;
-    if (t == 2 && lua_getmetatable(L, t)) { /* frozen data loaded on first use: load it now */
-        lua_pop(L, 1);
-        lua_pushliteral(L, "");
-        lua_gettable(L, t);
-        lua_pop(L, 1);
-        make_entries(L, t);
-    }
+    if (t == 2) make_entries(L, t);
     lua_Integer n = 0;
     lua_newtable(L); /* stack: … raw-keys */
     int raw = lua_gettop(L);

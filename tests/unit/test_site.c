@@ -59,7 +59,7 @@ static void test_kept_fields(site *s)
     CHECK(go && tech);
     if (!go || !tech) return;
     /* a regular page keeps only the kept fields; the Markdown among them is rendered */
-    CHECK(go->front_partial);
+    CHECK(!site_keeps_whole_front(go));
     CHECK(value_get(go->front, "role") == NULL);
     CHECK(value_get(go->front, "faq") == NULL);
     CHECK_STR(go->title, "Go");
@@ -71,7 +71,7 @@ static void test_kept_fields(site *s)
     CHECK_INT(go->fm_words, 10);
     CHECK_INT(go->words, 4);
     /* a list page keeps all of it, rendered */
-    CHECK(!tech->front_partial);
+    CHECK(site_keeps_whole_front(tech));
     const value *faq = value_get(tech->front, "faq");
     const value *a = faq && faq->n ? value_get(faq->items[0], "a") : NULL;
     CHECK(a && a->html && strstr(a->html, "<em>answer</em>"));
@@ -110,7 +110,7 @@ static void test_read_again(site *s)
     CHECK(t.body.html == NULL && t.front != NULL);
     page_text_free(&t);
     const page *plain = site_find_page(s, "/tech/plain/");
-    CHECK(plain && !plain->front_partial && plain->front == NULL);
+    CHECK(plain && site_keeps_whole_front(plain) && plain->front == NULL);
     if (plain) {
         CHECK(site_read_page(s, plain, true, false, &t, &dl));
         CHECK(t.front == NULL && t.nfm_links == 0 && t.body.html != NULL);
