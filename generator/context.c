@@ -431,13 +431,14 @@ static void load_front(lua_State *L, int t, const page *p)
     lua_Integer set = 1;
     for (size_t k = 0; front && k < front->n; k++) {
         const value_entry *e = &front->entries[k];
-        push_frozen(L, e->val);
+        push_frozen(L, e->val); /* one conversion for params and the page alike */
+        if (is_lazy_front(e->key)) {
+            lua_pushvalue(L, -1);
+            lua_setfield(L, t, e->key);
+            lua_pushstring(L, e->key);
+            lua_rawseti(L, -4, ++set);
+        }
         lua_setfield(L, -2, e->key);
-        if (!is_lazy_front(e->key)) continue;
-        push_frozen(L, e->val);
-        lua_setfield(L, t, e->key);
-        lua_pushstring(L, e->key);
-        lua_rawseti(L, -3, ++set);
     }
     tpl_freeze(L, -1);
     lua_setfield(L, t, "params");                      /* stack: loaded record */
