@@ -339,7 +339,7 @@ static bool parse_front(loader *ld, page *p, const char *text, const fm_split *s
 }
 
 /* Reads, checks and splits one Markdown file; parses its front matter and counts the words
- * of its body. The body itself is rendered later, when the page is (site_render_body), so
+ * of its body. The body itself is rendered later, when the page is (site_read_page), so
  * the file's text is not kept. false on errors. */
 static bool page_read(loader *ld, page *p)
 {
