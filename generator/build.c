@@ -39,13 +39,13 @@ static void render_one(void *ud, int wi, size_t i)
     if (!w->engine) w->engine = context_engine_new(s);
     buf_clear(&w->html);
     page_text text = {0};
-    context_charts charts = {0};
+    context_parts parts = {0};
     if (context_render_page(w->engine, s, p, &w->html, &w->dl, job->check ? &text : NULL,
-                            job->check ? &charts : NULL) &&
+                            job->check ? &parts : NULL) &&
         output_write(job->out, p->out, buf_cstr(&w->html), w->html.len, &w->dl) && job->check)
-        sitecheck_page(job->check, p, buf_cstr(&w->html), w->html.len, &text, &charts);
+        sitecheck_page(job->check, p, buf_cstr(&w->html), w->html.len, &text, &parts);
     page_text_free(&text);
-    context_charts_free(&charts);
+    context_parts_free(&parts);
     size_t done = __atomic_add_fetch(&job->done, 1, __ATOMIC_RELAXED);
     if (wi == 0 && job->opt->progress && (done % 64 == 0 || done == s->npages))
         job->opt->progress(job->opt->progress_ud, done, s->npages); /* the calling thread */

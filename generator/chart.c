@@ -280,17 +280,20 @@ static void variant_id(buf_t *b, const char *id, bool narrow)
     if (narrow) buf_puts(b, "-n");
 }
 
+/* Notes in ids the id (or with link, the URL) str (taken) just written on tag, whose '>' ends
+ * o. */
+static void note(chart_ids *ids, const buf_t *o, const char *tag, bool link, char *str)
+{
+    for (; ids->counted < o->len - 1; ids->counted++) ids->lines += o->ptr[ids->counted] == '\n';
+    xgrow(&ids->v, &ids->cap, ids->n + 1, sizeof *ids->v);
+    ids->v[ids->n++] = (chart_id){str, tag, link, ids->lines};
+}
+
 /* Notes in ids (when not NULL) the id just written on tag, whose '>' ends o. */
 static void note_id(chart_ids *ids, const buf_t *o, const char *tag, const char *id,
                     const char *suffix)
 {
-    if (!ids) return;
-    for (; ids->counted < o->len - 1; ids->counted++) ids->lines += o->ptr[ids->counted] == '\n';
-    xgrow(&ids->v, &ids->cap, ids->n + 1, sizeof *ids->v);
-    chart_id *c = &ids->v[ids->n++];
-    c->tag = tag;
-    c->line = ids->lines;
-    c->id = xasprintf("%s%s", id, suffix);
+    if (ids) note(ids, o, tag, false, xasprintf("%s%s", id, suffix));
 }
 
 /* Opens <svg> (with width and height only when sized) with role="img", and writes its
@@ -450,13 +453,15 @@ static void put_table_close(buf_t *o)
     buf_puts(o, "</tbody>\n</table>\n</details>\n");
 }
 
-/* A link when url is set (tabindex -1 for links inside an img-role SVG), else nothing. */
-static void put_link_open(buf_t *o, const char *url, bool in_svg)
+/* A link when url is set (tabindex -1 for links inside an img-role SVG), else nothing;
+ * noted in ids. */
+static void put_link_open(buf_t *o, const char *url, bool in_svg, chart_ids *ids)
 {
     if (!url) return;
     buf_puts(o, "<a href=\"");
     put_esc(o, url);
     buf_puts(o, in_svg ? "\" tabindex=\"-1\">" : "\">");
+    if (ids) note(ids, o, "a", true, xstrdup(url));
 }
 
 static void put_link_close(buf_t *o, const char *url)
@@ -618,7 +623,7 @@ void chart_adoption(const chart_series *s, const char *title, const char *id, bu
 
 void chart_ids_free(chart_ids *ids)
 {
-    for (size_t i = 0; i < ids->n; i++) free(ids->v[i].id);
+    for (size_t i = 0; i < ids->n; i++) free(ids->v[i].str);
     free(ids->v);
     *ids = (chart_ids){0};
 }
@@ -737,10 +742,10 @@ static void bars_scale(buf_t *o, size_t nb, const bar_frame *f)
     }
 }
 
-static void bars_row(buf_t *o, const bar *b, size_t i, const bar_frame *f)
+static void bars_row(buf_t *o, const bar *b, size_t i, const bar_frame *f, chart_ids *ids)
 {
     double cy = BAR_TOP + (double)i * BAR_ROW + BAR_ROW / 2.0, w = b->val * f->unit / 10;
-    put_link_open(o, b->s->url, true);
+    put_link_open(o, b->s->url, true, ids);
     buf_printf(o, "<text x=\"%d\" y=\"", f->x - 8);
     put_coord(o, cy + 4);
     buf_puts(o, "\" text-anchor=\"end\">");
@@ -760,14 +765,15 @@ static void bars_row(buf_t *o, const bar *b, size_t i, const bar_frame *f)
     buf_puts(o, "</text>\n");
 }
 
-static void bars_table(buf_t *o, const bar *bars, size_t nb, const char *caption)
+static void bars_table(buf_t *o, const bar *bars, size_t nb, const char *caption,
+                       chart_ids *ids)
 {
     put_table_open(o, caption);
     buf_puts(o, "<thead><tr><th scope=\"col\">Name</th><th scope=\"col\">Latest value (0" EN_DASH
                 "100)</th><th scope=\"col\">Year</th></tr></thead>\n<tbody>\n");
     for (size_t i = 0; i < nb; i++) {
         buf_puts(o, "<tr><th scope=\"row\">");
-        put_link_open(o, bars[i].s->url, false);
+        put_link_open(o, bars[i].s->url, false, ids);
         put_esc(o, label_of(bars[i].s));
         put_link_close(o, bars[i].s->url);
         buf_puts(o, "</th><td>");
@@ -778,7 +784,7 @@ static void bars_table(buf_t *o, const bar *bars, size_t nb, const char *caption
 }
 
 void chart_compare_bars(const chart_series *items, size_t n, const char *title, const char *id,
-                        buf_t *out)
+                        buf_t *out, chart_ids *ids)
 {
     size_t nb;
     bar *bars = bars_collect(items, n, &nb);
@@ -796,14 +802,14 @@ void chart_compare_bars(const chart_series *items, size_t n, const char *title, 
         buf_clear(&vid);
         variant_id(&vid, id_of(id), narrow);
         put_svg_open(out, variant_class(narrow), f.width, BAR_TOP + nb * BAR_ROW + 26, false,
-                     buf_cstr(&vid), name, buf_cstr(&desc), NULL);
+                     buf_cstr(&vid), name, buf_cstr(&desc), ids);
         bars_scale(out, nb, &f);
         for (size_t i = 0; i < nb; i++)
-            bars_row(out, &bars[i], i, &f);
+            bars_row(out, &bars[i], i, &f, ids);
         buf_puts(out, "</g>\n</svg>\n");
     }
     buf_free(&vid);
-    bars_table(out, bars, nb, name);
+    bars_table(out, bars, nb, name, ids);
     buf_puts(out, "</figure>\n");
     buf_free(&desc);
     free(bars);
@@ -867,12 +873,12 @@ static void lines_desc(buf_t *d, const lineset *ls, const char *name)
 }
 
 static void lines_svg(buf_t *o, const lineset *ls, const char *id, const char *title,
-                      const char *desc, bool narrow)
+                      const char *desc, bool narrow, chart_ids *ids)
 {
     plot p = plot_main(ls->y0, ls->y1, narrow ? W_NARROW : W);
     buf_t attrs = BUF_INIT;
     variant_id(&attrs, id, narrow);
-    put_svg_open(o, variant_class(narrow), p.width, H, false, buf_cstr(&attrs), title, desc, NULL);
+    put_svg_open(o, variant_class(narrow), p.width, H, false, buf_cstr(&attrs), title, desc, ids);
     put_axes(o, &p);
     for (size_t k = 0; k < ls->kept; k++) {
         const norm *nm = &ls->nm[k];
@@ -893,7 +899,7 @@ static void lines_svg(buf_t *o, const lineset *ls, const char *id, const char *t
 }
 
 /* The legend: a swatch drawn like the line (colour and dash), then the label or its link. */
-static void lines_legend(buf_t *o, const lineset *ls)
+static void lines_legend(buf_t *o, const lineset *ls, chart_ids *ids)
 {
     buf_puts(o, "<ul class=\"chart-legend\">\n");
     for (size_t k = 0; k < ls->kept; k++) {
@@ -904,7 +910,7 @@ static void lines_legend(buf_t *o, const lineset *ls)
                    k + 1);
         put_series_stroke(o, k);
         buf_puts(o, "/></svg> ");
-        put_link_open(o, ls->src[k]->url, false);
+        put_link_open(o, ls->src[k]->url, false, ids);
         put_esc(o, label_of(ls->src[k]));
         put_link_close(o, ls->src[k]->url);
         buf_puts(o, "</li>\n");
@@ -944,7 +950,7 @@ static void lines_table(buf_t *o, const lineset *ls, const char *caption)
 }
 
 void chart_compare_lines(const chart_series *items, size_t n, const char *title, const char *id,
-                         buf_t *out)
+                         buf_t *out, chart_ids *ids)
 {
     lineset *ls = xmalloc(sizeof *ls);
     lineset_build(ls, items, n);
@@ -958,9 +964,9 @@ void chart_compare_lines(const chart_series *items, size_t n, const char *title,
     put_span(&full, ls->y0, ls->y1);
     lines_desc(&desc, ls, name);
     buf_puts(out, "<figure class=\"chart chart-lines\">\n");
-    lines_svg(out, ls, id_of(id), buf_cstr(&full), buf_cstr(&desc), false);
-    lines_svg(out, ls, id_of(id), buf_cstr(&full), buf_cstr(&desc), true);
-    lines_legend(out, ls);
+    lines_svg(out, ls, id_of(id), buf_cstr(&full), buf_cstr(&desc), false, ids);
+    lines_svg(out, ls, id_of(id), buf_cstr(&full), buf_cstr(&desc), true, ids);
+    lines_legend(out, ls, ids);
     lines_table(out, ls, buf_cstr(&full));
     if (ls->nonempty > ls->kept)
         buf_printf(out, "<figcaption>Showing the first %zu of %zu series.</figcaption>\n", ls->kept,

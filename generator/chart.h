@@ -2,6 +2,7 @@
 #ifndef REFPRESS_CHART_H
 #define REFPRESS_CHART_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "buf.h"
@@ -76,13 +77,13 @@ void chart_value_format(double v, buf_t *out);
  * printed with at most one decimal by integer formatting, never by the C locale.
  * Golden examples of each chart: the .svg.html files in tests/chart/. */
 
-/* The ids a chart wrote (adoption and sparkline charts write no links), for a link check
- * that does not parse the chart again: each with the element holding it and the number of
- * newlines the chart wrote before that element's '>'. Start from a zeroed chart_ids for each
- * chart; free with chart_ids_free(). */
+/* The links and ids a chart wrote, for a link check that does not parse the chart again:
+ * each with the element holding it and the number of newlines the chart wrote before that
+ * element's '>'. Start from a zeroed chart_ids for each chart; free with chart_ids_free(). */
 typedef struct chart_id {
-    char *id;
-    const char *tag; /* "title" or "desc" */
+    char *str;       /* the id, or the link's URL (as an HTML parser reads the attribute) */
+    const char *tag; /* "title" or "desc" for an id; "a" for a link (<a href>) */
+    bool link;
     int line;
 } chart_id;
 typedef struct chart_ids {
@@ -117,9 +118,10 @@ void chart_spark(const chart_series *s, const char *id, buf_t *out, chart_ids *i
  * links have tabindex="-1" because an img role hides them from assistive technology, so the
  * same links are also in the data table, where keyboard and screen-reader users reach them.
  * title NULL or "" gives "Adoption index compared". Labels longer than 22 characters are
- * shortened with "…" inside the SVG (never in the table). */
+ * shortened with "…" inside the SVG (never in the table). ids as for chart_adoption, links
+ * included. */
 void chart_compare_bars(const chart_series *items, size_t n, const char *title, const char *id,
-                        buf_t *out);
+                        buf_t *out, chart_ids *ids);
 
 /* Up to CHART_SERIES_MAX lines over the union of the items' spans: <figure class="chart
  * chart-lines"> with an <svg> (role="img", title, desc naming each series and its trend), one
@@ -128,8 +130,9 @@ void chart_compare_bars(const chart_series *items, size_t n, const char *title, 
  * data table (a row per year that has any value, a column per series). Items without a present
  * point are skipped; of the rest only the first CHART_SERIES_MAX are drawn, and a <figcaption>
  * then says "Showing the first 6 of N series.". title NULL or "" gives "Adoption index
- * compared"; the <title> adds the span: "Backend languages, 2016–2026". */
+ * compared"; the <title> adds the span: "Backend languages, 2016–2026". ids as for
+ * chart_compare_bars. */
 void chart_compare_lines(const chart_series *items, size_t n, const char *title, const char *id,
-                         buf_t *out);
+                         buf_t *out, chart_ids *ids);
 
 #endif

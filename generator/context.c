@@ -852,6 +852,47 @@ static int helper_slugify(lua_State *L)
     return 1;
 }
 
+/* ------------------------------------------------------------------ parts */
+
+static const char PARTS_KEY = 'h'; /* the render's context_parts, or none */
+
+/* The context_parts of this render, or NULL when nobody asked for them. */
+static context_parts *parts_of(lua_State *L)
+{
+    lua_rawgetp(L, LUA_REGISTRYINDEX, &PARTS_KEY);
+    context_parts *c = lua_touserdata(L, -1);
+    lua_pop(L, 1);
+    return c;
+}
+
+/* Returns the HTML b holds (freed) to the template as a safe string and, with c (the render's
+ * parts), hands it to c too, with the links and ids ids (taken; NULL: none) says it holds. */
+static int push_part(lua_State *L, buf_t *b, context_parts *c, chart_ids *ids)
+{
+    tpl_push_safe(L, buf_cstr(b), b->len);
+    if (c && b->len) {
+        xgrow(&c->v, &c->cap, c->n + 1, sizeof *c->v);
+        context_part *part = &c->v[c->n++];
+        part->len = b->len;
+        part->html = buf_detach(b);
+        part->ids = ids ? *ids : (chart_ids){0};
+    } else if (ids) {
+        chart_ids_free(ids);
+    }
+    buf_free(b);
+    return 1;
+}
+
+void context_parts_free(context_parts *c)
+{
+    for (size_t i = 0; i < c->n; i++) {
+        free(c->v[i].html);
+        chart_ids_free(&c->v[i].ids);
+    }
+    free(c->v);
+    *c = (context_parts){0};
+}
+
 /* jsonld() — the structured data of the page being rendered: a <script> element. */
 static int helper_jsonld(lua_State *L)
 {
@@ -864,9 +905,7 @@ static int helper_jsonld(lua_State *L)
     buf_t b = BUF_INIT;
     jsonld_page(s, p, whole_front(L, p, &text), &b);
     page_text_free(&text);
-    tpl_push_safe(L, b.ptr, b.len);
-    buf_free(&b);
-    return 1;
+    return push_part(L, &b, parts_of(L), NULL);
 }
 
 /* ------------------------------------------------------------------ charts */
@@ -960,43 +999,6 @@ static chart_series read_series(lua_State *L, int idx, series_buf *sb)
     return s;
 }
 
-static const char CHARTS_KEY = 'h'; /* the render's context_charts, or none */
-
-/* The context_charts of this render, or NULL when nobody asked for them. */
-static context_charts *charts_of(lua_State *L)
-{
-    lua_rawgetp(L, LUA_REGISTRYINDEX, &CHARTS_KEY);
-    context_charts *c = lua_touserdata(L, -1);
-    lua_pop(L, 1);
-    return c;
-}
-
-/* Returns the chart b holds to the template and, with c (the render's charts, for a chart
- * that noted its ids), hands it and its ids to c too. */
-static int push_chart(lua_State *L, buf_t *b, context_charts *c, chart_ids *ids)
-{
-    tpl_push_safe(L, buf_cstr(b), b->len);
-    if (c && b->len) {
-        xgrow(&c->v, &c->cap, c->n + 1, sizeof *c->v);
-        context_chart *ch = &c->v[c->n++];
-        ch->len = b->len;
-        ch->html = buf_detach(b);
-        ch->ids = *ids;
-    }
-    buf_free(b);
-    return 1;
-}
-
-void context_charts_free(context_charts *c)
-{
-    for (size_t i = 0; i < c->n; i++) {
-        free(c->v[i].html);
-        chart_ids_free(&c->v[i].ids);
-    }
-    free(c->v);
-    *c = (context_charts){0};
-}
-
 /* chart.adoption(page [, title]) — the page's adoption index as a <figure>; "" without one. */
 static int chart_adoption_lua(lua_State *L)
 {
@@ -1010,11 +1012,11 @@ static int chart_adoption_lua(lua_State *L)
     buf_t id = BUF_INIT, out = BUF_INIT;
     next_chart_id(L, &id);
     chart_ids ids = {0};
-    context_charts *c = charts_of(L);
+    context_parts *c = parts_of(L);
     chart_adoption(&s, title, id.ptr, &out, c ? &ids : NULL);
     buf_free(&id);
     free(sb.points);
-    return push_chart(L, &out, c, &ids);
+    return push_part(L, &out, c, &ids);
 }
 
 /* chart.spark(page or series) — a sparkline. */
@@ -1025,11 +1027,11 @@ static int chart_spark_lua(lua_State *L)
     buf_t id = BUF_INIT, out = BUF_INIT;
     next_chart_id(L, &id);
     chart_ids ids = {0};
-    context_charts *c = charts_of(L);
+    context_parts *c = parts_of(L);
     chart_spark(&s, id.ptr, &out, c ? &ids : NULL);
     buf_free(&id);
     free(sb.points);
-    return push_chart(L, &out, c, &ids);
+    return push_part(L, &out, c, &ids);
 }
 
 /* chart.trend(page or series) — the trend in words ("+12 since 2020"). */
@@ -1061,13 +1063,15 @@ static int compare(lua_State *L, bool lines)
     }
     buf_t id = BUF_INIT, out = BUF_INIT;
     next_chart_id(L, &id);
-    if (lines) chart_compare_lines(items, (size_t)n, title, id.ptr, &out);
-    else chart_compare_bars(items, (size_t)n, title, id.ptr, &out);
+    chart_ids ids = {0};
+    context_parts *c = parts_of(L);
+    if (lines) chart_compare_lines(items, (size_t)n, title, id.ptr, &out, c ? &ids : NULL);
+    else chart_compare_bars(items, (size_t)n, title, id.ptr, &out, c ? &ids : NULL);
     for (lua_Integer i = 0; i < n; i++) free(bufs[i].points);
     free(bufs);
     free(items);
     buf_free(&id);
-    return push_chart(L, &out, NULL, NULL);
+    return push_part(L, &out, c, &ids);
 }
 
 static int chart_compare_lua(lua_State *L)
@@ -1267,7 +1271,7 @@ const char *context_template_for(const site *s, const page *p)
 /* This page's own fields, content and toc, go into its table only while it renders, so
  * templates see one `page` (pairs(page) included) while no body stays in memory. */
 bool context_render_page(tpl_engine *e, const site *s, const page *p, buf_t *out,
-                         diag_list *dl, page_text *text_out, context_charts *charts_out)
+                         diag_list *dl, page_text *text_out, context_parts *parts_out)
 {
     lua_State *L = tpl_engine_state(e);
     int top = lua_gettop(L);
@@ -1300,12 +1304,12 @@ bool context_render_page(tpl_engine *e, const site *s, const page *p, buf_t *out
     lua_rawsetp(L, LUA_REGISTRYINDEX, &TEXT_KEY);
     lua_pushinteger(L, 0);
     lua_rawsetp(L, LUA_REGISTRYINDEX, &CHART_COUNT_KEY);
-    if (charts_out) lua_pushlightuserdata(L, charts_out);
+    if (parts_out) lua_pushlightuserdata(L, parts_out);
     else lua_pushnil(L);
-    lua_rawsetp(L, LUA_REGISTRYINDEX, &CHARTS_KEY);
+    lua_rawsetp(L, LUA_REGISTRYINDEX, &PARTS_KEY);
     bool ok = tpl_render(e, context_template_for(s, p), lua_gettop(L), what, out, dl);
     lua_pushnil(L);
-    lua_rawsetp(L, LUA_REGISTRYINDEX, &CHARTS_KEY);
+    lua_rawsetp(L, LUA_REGISTRYINDEX, &PARTS_KEY);
     lua_pushnil(L);
     lua_rawsetp(L, LUA_REGISTRYINDEX, &PAGE_KEY);
     lua_pushnil(L);

@@ -23,27 +23,29 @@ tpl_engine *context_engine_new(const site *s);
  * regular pages, "section.html", "home.html", "taxonomy.html", "term.html", "404.html". */
 const char *context_template_for(const site *s, const page *p);
 
-/* A chart as a render wrote it (the exact HTML the template received), and its ids. */
-typedef struct context_chart {
+/* A piece of HTML a helper wrote for a render, exactly as the template received it (a chart,
+ * the structured data), with every link and id it holds (none for the structured data). */
+typedef struct context_part {
     char *html;
     size_t len;
     chart_ids ids;
-} context_chart;
-typedef struct context_charts {
-    context_chart *v;
+} context_part;
+typedef struct context_parts {
+    context_part *v;
     size_t n, cap;
-} context_charts;
-void context_charts_free(context_charts *c);
+} context_parts;
+void context_parts_free(context_parts *c);
 
 /* Renders p with its template into out (appended). Errors go to dl; returns false then.
  * With text_out (may be NULL), what the render read of p's file is handed out for the link
  * check: its front matter with the links of its Markdown fields, and its rendered body, whose
  * html is as the page holds it (md_polish_html applied; the items' lines still hold); caller
  * frees with page_text_free(). It is left zeroed when the file could not be read.
- * With charts_out (may be NULL; empty on entry), every adoption chart and sparkline the render
- * wrote is handed out with its ids, for the same purpose; free with context_charts_free(). */
+ * With parts_out (may be NULL; empty on entry), every chart and the structured data the
+ * render wrote are handed out with their links and ids, for the same purpose; free with
+ * context_parts_free(). */
 bool context_render_page(tpl_engine *e, const site *s, const page *p, buf_t *out,
-                         diag_list *dl, page_text *text_out, context_charts *charts_out);
+                         diag_list *dl, page_text *text_out, context_parts *parts_out);
 
 /* Appends the JSON text of the Lua value at idx: keys sorted, so output is deterministic;
  * '<', '>', '&', U+2028 and U+2029 written as \u escapes so the text is safe inside a

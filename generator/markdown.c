@@ -1651,6 +1651,12 @@ void md_polish_html(const char *html, size_t len, buf_t *out)
     buf_put(out, run, (size_t)(end - run));
 }
 
+void md_items_free(md_item *items, size_t n)
+{
+    for (size_t i = 0; i < n; i++) free(items[i].str);
+    free(items);
+}
+
 void md_result_free(md_result *r)
 {
     if (!r) return;
@@ -1663,8 +1669,6 @@ void md_result_free(md_result *r)
     for (size_t i = 0; i < r->nlinks; i++)
         free(r->links[i].dest);
     free(r->links);
-    for (size_t i = 0; i < r->nitems; i++)
-        free(r->items[i].str);
-    free(r->items);
+    md_items_free(r->items, r->nitems);
     memset(r, 0, sizeof *r);
 }

@@ -69,6 +69,8 @@ bool md_parses_in_parallel(void);
 void md_render(const char *text, size_t len, int first_line, int first_col,
                const md_options *opt, md_result *out);
 void md_result_free(md_result *r);
+/* Frees n items taken from an md_result. */
+void md_items_free(md_item *items, size_t n);
 
 /* Details of md_render, as implemented:
  * - Heading ids follow GitHub: slug_heading_id() of the heading's text (text and code spans;

@@ -388,25 +388,40 @@ bool site_is_kept_field(const char *key)
 /* node->html of a Markdown field that loading has not rendered (yet). */
 static const char md_pending[] = "";
 
-/* Renders the Markdown field node into doc's arena (node->html). With links, its links are
- * appended to links[0 .. *n). */
-static void render_field(const site *s, value_doc *doc, value *node, md_link **links, size_t *n,
-                         size_t *cap)
+/* What a render keeps of its Markdown fields (site_read_page): their links, and with items
+ * the links and ids of their HTML. */
+typedef struct render_fields {
+    const site *s;
+    page_text *t;
+    bool items;
+    size_t caplinks, capfields;
+} render_fields;
+
+/* Renders the Markdown field node into doc's arena (node->html), keeping what rf (may be
+ * NULL) asks for. */
+static void render_field(const site *s, value_doc *doc, value *node, render_fields *rf)
 {
-    md_options o = {s->unsafe_markdown, false, s->base_path, false};
+    md_options o = {s->unsafe_markdown, false, s->base_path, rf && rf->items};
     md_result r;
     md_render(node->str, node->len, node->line, node->col, &o, &r);
     buf_t html = BUF_INIT;
     md_polish_html(r.html, r.html_len, &html);
     node->html = value_doc_strdup(doc, buf_cstr(&html));
-    buf_free(&html);
-    if (links) {
-        xgrow(links, cap, *n + r.nlinks, sizeof **links);
+    if (rf) {
+        page_text *t = rf->t;
+        xgrow(&t->fm_links, &rf->caplinks, t->nfm_links + r.nlinks, sizeof *t->fm_links);
         for (size_t i = 0; i < r.nlinks; i++) { /* r gives them up */
-            (*links)[(*n)++] = r.links[i];
+            t->fm_links[t->nfm_links++] = r.links[i];
             r.links[i].dest = NULL;
         }
+        if (r.items_known && html.len) {
+            xgrow(&t->fields, &rf->capfields, t->nfields + 1, sizeof *t->fields);
+            t->fields[t->nfields++] = (page_field){node->html, html.len, r.items, r.nitems};
+            r.items = NULL;
+            r.nitems = 0;
+        }
     }
+    buf_free(&html);
     md_result_free(&r);
 }
 
@@ -423,7 +438,7 @@ static void on_markdown(void *ud, value *node)
 static void render_pending(const site *s, value_doc *doc, value *v)
 {
     if (v->html == md_pending) {
-        render_field(s, doc, v, NULL, NULL, NULL);
+        render_field(s, doc, v, NULL);
     } else if (v->kind == VAL_LIST) {
         for (size_t i = 0; i < v->n; i++) render_pending(s, doc, v->items[i]);
     } else if (v->kind == VAL_MAP) {
@@ -453,16 +468,10 @@ static void keep_front(const site *s, page *p)
     p->front = value_doc_root(kept);
 }
 
-typedef struct render_fields {
-    const site *s;
-    page_text *t;
-    size_t cap;
-} render_fields;
-
 static void on_markdown_render(void *ud, value *node)
 {
     render_fields *rf = ud;
-    render_field(rf->s, rf->t->doc, node, &rf->t->fm_links, &rf->t->nfm_links, &rf->cap);
+    render_field(rf->s, rf->t->doc, node, rf);
 }
 
 /* The schema kind p's front matter is checked against: a list page's is "page". */
@@ -495,7 +504,7 @@ bool site_read_page(const site *s, const page *p, bool body, bool items, page_te
     value *front = out->doc ? value_doc_root(out->doc) : NULL;
     if (front && front->kind == VAL_MAP) {
         out->front = front;
-        render_fields rf = {s, out, 0};
+        render_fields rf = {s, out, items, 0, 0};
         schema_check(s->schema, schema_kind(p), front, p->src, on_markdown_render, &rf, &quiet);
     }
     diag_list_free(&quiet);
@@ -512,6 +521,8 @@ void page_text_free(page_text *t)
     value_doc_free(t->doc);
     for (size_t i = 0; i < t->nfm_links; i++) free(t->fm_links[i].dest);
     free(t->fm_links);
+    for (size_t i = 0; i < t->nfields; i++) md_items_free(t->fields[i].items, t->fields[i].nitems);
+    free(t->fields);
     md_result_free(&t->body);
     *t = (page_text){0};
 }

@@ -138,20 +138,30 @@ bool site_is_kept_field(const char *key);
 bool site_keeps_whole_front(const page *p);
 
 /* What a render reads of a page's file, read again then. */
+/* A Markdown field of the front matter as pages hold it, with the links and ids of its HTML. */
+typedef struct page_field {
+    const char *html;    /* the field's value->html, in page_text.doc */
+    size_t len;
+    md_item *items;      /* as md_result.items (owned) */
+    size_t nitems;
+} page_field;
+
 typedef struct page_text {
     value_doc *doc;      /* the whole front matter, parsed again (owned); NULL when none */
     value *front;        /* its root map, Markdown fields rendered; NULL when none */
     md_link *fm_links;   /* the links written in those Markdown fields, in file order */
     size_t nfm_links;
+    page_field *fields;  /* with items: the Markdown fields whose items are known, file order */
+    size_t nfields;
     md_result body;      /* the rendered body, when asked for */
 } page_text;
 
 /* Reads p's file again: its whole front matter (Markdown fields rendered, their links kept)
  * and, with body, its rendered Markdown body (headings get ids, links keep their file
- * positions, and with items md_result.items is filled for the link check). Returns false,
- * with an error in dl (may be NULL), when the file can no longer be read or has changed since
- * the site was loaded; out is then empty. A page without a source file gives nothing. Caller
- * frees out with page_text_free(). Safe from several threads. */
+ * positions). With items, md_result.items and page_text.fields are filled for the link check.
+ * Returns false, with an error in dl (may be NULL), when the file can no longer be read or
+ * has changed since the site was loaded; out is then empty. A page without a source file
+ * gives nothing. Caller frees out with page_text_free(). Safe from several threads. */
 bool site_read_page(const site *s, const page *p, bool body, bool items, page_text *out,
                     diag_list *dl);
 void page_text_free(page_text *t);

@@ -151,21 +151,21 @@ static void map_sources(const sitecheck *c, const page_text *text, lc_page *lp)
     buf_free(&m.key);
 }
 
-typedef struct parts {
+typedef struct part_list {
     lc_part *v;
     size_t n, cap;
     lc_part_item *items; /* every part's, one array */
     size_t nitems, capitems;
-} parts;
+} part_list;
 
 /* Adds a part at off of len bytes whose items are the last k added. */
-static void part_add(parts *ps, size_t off, size_t len, size_t k)
+static void part_add(part_list *ps, size_t off, size_t len, size_t k)
 {
     xgrow(&ps->v, &ps->cap, ps->n + 1, sizeof *ps->v);
     ps->v[ps->n++] = (lc_part){off, len, NULL, k};
 }
 
-static lc_part_item *item_add(parts *ps)
+static lc_part_item *item_add(part_list *ps)
 {
     xgrow(&ps->items, &ps->capitems, ps->nitems + 1, sizeof *ps->items);
     return &ps->items[ps->nitems++];
@@ -177,35 +177,59 @@ static int part_cmp(const void *a, const void *b)
     return x->off < y->off ? -1 : x->off > y->off;
 }
 
-lc_page *sitecheck_parse(const char *path, const char *html, size_t len, const md_result *body,
-                         const context_charts *charts)
+/* Where html holds frag[0..n): the first place at or after *from, else the first anywhere
+ * (a template may write pieces out of their order); NULL when nowhere. *from moves past it. */
+static const char *find_piece(const char *html, size_t len, size_t *from, const char *frag,
+                              size_t n)
+{
+    if (n == 0 || n > len) return NULL;
+    const char *at = mem_find(html + *from, html + len, frag, n);
+    if (!at && *from) at = mem_find(html, html + len, frag, n);
+    if (at) *from = (size_t)(at - html) + n;
+    return at;
+}
+
+/* Rendered Markdown (the body or a field) as a part, where html holds it. */
+static void md_part(part_list *ps, const char *html, size_t len, size_t *from, const char *frag,
+                    size_t n, const md_item *items, size_t nitems)
 {
     static const char *const tags[] = {"h1", "h2", "h3", "h4", "h5", "h6"};
-    parts ps = {0};
-    const char *hit = body && body->items_known && body->html_len
-                          ? mem_find(html, html + len, body->html, body->html_len)
-                          : NULL;
-    if (hit) {
-        for (size_t i = 0; i < body->nitems; i++) {
-            const md_item *m = &body->items[i];
-            *item_add(&ps) = (lc_part_item){
-                m->kind == MD_ITEM_LINK ? LC_PART_LINK
-                : m->kind == MD_ITEM_IMAGE ? LC_PART_IMAGE : LC_PART_ID,
-                m->str, tags[(m->level >= 1 && m->level <= 6 ? m->level : 1) - 1], m->line};
-        }
-        part_add(&ps, (size_t)(hit - html), body->html_len, body->nitems);
+    const char *at = find_piece(html, len, from, frag, n);
+    if (!at) return;
+    for (size_t i = 0; i < nitems; i++) {
+        const md_item *m = &items[i];
+        *item_add(ps) = (lc_part_item){
+            m->kind == MD_ITEM_LINK ? LC_PART_LINK
+            : m->kind == MD_ITEM_IMAGE ? LC_PART_IMAGE : LC_PART_ID,
+            m->str, tags[(m->level >= 1 && m->level <= 6 ? m->level : 1) - 1], m->line};
     }
-    /* charts, looked for in the order they were written, each after the one before */
-    for (size_t i = 0, from = 0; charts && i < charts->n; i++) {
-        const context_chart *ch = &charts->v[i];
-        const char *at = mem_find(html + from, html + len, ch->html, ch->len);
-        if (!at && from) at = mem_find(html, html + len, ch->html, ch->len);
+    part_add(ps, (size_t)(at - html), n, nitems);
+}
+
+lc_page *sitecheck_parse(const char *path, const char *html, size_t len, const page_text *text,
+                         const context_parts *parts)
+{
+    part_list ps = {0};
+    size_t from = 0;
+    if (text && text->body.items_known)
+        md_part(&ps, html, len, &from, text->body.html, text->body.html_len, text->body.items,
+                text->body.nitems);
+    from = 0; /* the fields, in the order the template wrote them, if it kept their order */
+    for (size_t i = 0; text && i < text->nfields; i++) {
+        const page_field *f = &text->fields[i];
+        md_part(&ps, html, len, &from, f->html, f->len, f->items, f->nitems);
+    }
+    from = 0;
+    for (size_t i = 0; parts && i < parts->n; i++) {
+        const context_part *part = &parts->v[i];
+        const char *at = find_piece(html, len, &from, part->html, part->len);
         if (!at) continue;
-        for (size_t k = 0; k < ch->ids.n; k++)
-            *item_add(&ps) = (lc_part_item){LC_PART_ID, ch->ids.v[k].id, ch->ids.v[k].tag,
-                                            ch->ids.v[k].line};
-        part_add(&ps, (size_t)(at - html), ch->len, ch->ids.n);
-        from = (size_t)(at - html) + ch->len;
+        for (size_t k = 0; k < part->ids.n; k++) {
+            const chart_id *id = &part->ids.v[k];
+            *item_add(&ps) = (lc_part_item){id->link ? LC_PART_LINK : LC_PART_ID, id->str,
+                                            id->tag, id->line};
+        }
+        part_add(&ps, (size_t)(at - html), part->len, part->ids.n);
     }
     for (size_t i = 0, first = 0; i < ps.n; i++) { /* items are all added: point at them */
         ps.v[i].items = ps.items + first;
@@ -222,9 +246,9 @@ lc_page *sitecheck_parse(const char *path, const char *html, size_t len, const m
 }
 
 void sitecheck_page(sitecheck *c, const page *p, const char *html, size_t len,
-                    const page_text *text, const context_charts *charts)
+                    const page_text *text, const context_parts *parts)
 {
-    lc_page *lp = sitecheck_parse(p->out, html, len, &text->body, charts);
+    lc_page *lp = sitecheck_parse(p->out, html, len, text, parts);
     if (p->src) map_sources(c, text, lp);
     c->pages[p->index] = lp;
 }

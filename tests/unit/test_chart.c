@@ -228,7 +228,7 @@ static void test_narrow(void)
     CHECK_INT(all, 2 * (int)COUNT(lua_points));
     CHECK(strstr(buf_cstr(&b), "chart-narrow") == NULL);
     buf_free(&b);
-    chart_compare_bars(&s, 1, NULL, "bars", &b);
+    chart_compare_bars(&s, 1, NULL, "bars", &b, NULL);
     CHECK_INT(count(buf_cstr(&b), "class=\"chart-svg chart-narrow\" viewBox=\"0 0 360 "), 1);
     CHECK_INT(count(buf_cstr(&b), "<rect class=\"chart-bar\""), 2);
     buf_free(&b);
@@ -431,7 +431,7 @@ static void test_bars(void)
         series("Rust", NULL, d, 1, 0, 0),
     };
     buf_t b = BUF_INIT;
-    chart_compare_bars(items, COUNT(items), "Languages", "cmp", &b);
+    chart_compare_bars(items, COUNT(items), "Languages", "cmp", &b, NULL);
     drop_narrow(&b);
     const char *h = buf_cstr(&b);
     CHECK(str_starts_with(h, "<figure class=\"chart chart-bars\">\n<svg xmlns=\"http://www.w3.org/"
@@ -458,8 +458,8 @@ static void test_bars(void)
     buf_free(&b);
 
     buf_t e = BUF_INIT;
-    chart_compare_bars(items + 2, 1, NULL, "none", &e);
-    chart_compare_bars(NULL, 0, NULL, "none", &e);
+    chart_compare_bars(items + 2, 1, NULL, "none", &e, NULL);
+    chart_compare_bars(NULL, 0, NULL, "none", &e, NULL);
     CHECK_INT(e.len, 0);
     buf_free(&e);
 }
@@ -473,7 +473,7 @@ static void test_bars_long_labels(void)
         series("Ünïcödé ünïcödé ünïcödé ünïcödé", NULL, p, 1, 0, 0),
     };
     buf_t b = BUF_INIT;
-    chart_compare_bars(items, COUNT(items), NULL, "long", &b);
+    chart_compare_bars(items, COUNT(items), NULL, "long", &b, NULL);
     drop_narrow(&b);
     const char *h = buf_cstr(&b);
     CHECK_STR(between(h, "<title id=\"long-title\">", "</title>"), "Adoption index compared");
@@ -500,7 +500,7 @@ static void test_lines(void)
         items[i] = series(names[i - 3], NULL, many, 2, 0, 0);
     }
     buf_t b = BUF_INIT;
-    chart_compare_lines(items, COUNT(items), NULL, "cl", &b);
+    chart_compare_lines(items, COUNT(items), NULL, "cl", &b, NULL);
     drop_narrow(&b);
     const char *h = buf_cstr(&b);
     CHECK(str_starts_with(h, "<figure class=\"chart chart-lines\">\n<svg xmlns=\"http://www.w3.org/"
@@ -537,7 +537,7 @@ static void test_lines(void)
     buf_free(&b);
 
     buf_t two = BUF_INIT;
-    chart_compare_lines(items, 1, "Just A", "one", &two);
+    chart_compare_lines(items, 1, "Just A", "one", &two, NULL);
     CHECK(!strstr(buf_cstr(&two), "<figcaption>"));
     CHECK(strstr(buf_cstr(&two), "<title id=\"one-title\">Just A, 2018" NDASH "2021</title>"));
     buf_free(&two);
@@ -553,8 +553,8 @@ static void test_escaping(void)
     buf_t b = BUF_INIT;
     chart_adoption(&s, evil, "a\"b", &b, NULL);
     chart_spark(&s, "s<", &b, NULL);
-    chart_compare_bars(&s, 1, evil, "c'", &b);
-    chart_compare_lines(&s, 1, evil, "d&", &b);
+    chart_compare_bars(&s, 1, evil, "c'", &b, NULL);
+    chart_compare_lines(&s, 1, evil, "d&", &b, NULL);
     const char *h = buf_cstr(&b);
     CHECK(!strstr(h, "<script"));
     CHECK(!strstr(h, "\"x\""));
@@ -574,8 +574,8 @@ static void test_ids_unique(void)
     chart_adoption(&s, NULL, "one", &b, NULL);
     chart_adoption(&s, NULL, "two", &b, NULL);
     chart_spark(&s, "three", &b, NULL);
-    chart_compare_bars(&s, 1, NULL, "four", &b);
-    chart_compare_lines(&s, 1, NULL, "five", &b);
+    chart_compare_bars(&s, 1, NULL, "four", &b, NULL);
+    chart_compare_lines(&s, 1, NULL, "five", &b, NULL);
     const char *h = buf_cstr(&b);
     static char ids[64][64];
     int n = 0, dup = 0;
@@ -615,8 +615,8 @@ static void test_empty(void)
     chart_adoption(NULL, NULL, "x", &b, NULL);
     chart_spark(&wild, "x", &b, NULL);
     chart_spark(NULL, NULL, &b, NULL);
-    chart_compare_lines(&bad, 1, NULL, "x", &b);
-    chart_compare_lines(NULL, 3, NULL, "x", &b);
+    chart_compare_lines(&bad, 1, NULL, "x", &b, NULL);
+    chart_compare_lines(NULL, 3, NULL, "x", &b, NULL);
     CHECK_INT(b.len, 0);
     /* a wild declared span is ignored, not looped over */
     chart_point p[] = {{2020, 50}, {2021, 60}};
@@ -640,8 +640,8 @@ static void test_deterministic(void)
         buf_t b = BUF_INIT;
         chart_adoption(&s, NULL, "d", &b, NULL);
         chart_spark(&s, "ds", &b, NULL);
-        chart_compare_bars(&s, 1, NULL, "db", &b);
-        chart_compare_lines(&s, 1, NULL, "dl", &b);
+        chart_compare_bars(&s, 1, NULL, "db", &b, NULL);
+        chart_compare_lines(&s, 1, NULL, "dl", &b, NULL);
         if (round == 0)
             first = buf_detach(&b);
         else
@@ -710,11 +710,11 @@ static void test_random(void)
         chart_spark(&items[1], "s", &b, NULL);
         outside += paths_inside(buf_cstr(&b), 120, 32);
         buf_clear(&b);
-        chart_compare_lines(items, 1 + rng(8), NULL, "l", &b);
+        chart_compare_lines(items, 1 + rng(8), NULL, "l", &b, NULL);
         outside += paths_inside(buf_cstr(&b), 640, 300);
         outside += coords_outside(buf_cstr(&b), " cx=\"", 0, 640);
         buf_clear(&b);
-        chart_compare_bars(items, rng(9), NULL, "b", &b);
+        chart_compare_bars(items, rng(9), NULL, "b", &b, NULL);
         outside += coords_outside(buf_cstr(&b), " x=\"", 0, 640);
         buf_free(&b);
     }
@@ -818,14 +818,14 @@ static void golden_bars(buf_t *b)
 {
     chart_series items[5];
     golden_items(items);
-    chart_compare_bars(items, COUNT(items), "Backend languages", "bars-backend", b);
+    chart_compare_bars(items, COUNT(items), "Backend languages", "bars-backend", b, NULL);
 }
 
 static void golden_lines(buf_t *b)
 {
     chart_series items[5];
     golden_items(items);
-    chart_compare_lines(items, COUNT(items), "Backend languages", "lines-backend", b);
+    chart_compare_lines(items, COUNT(items), "Backend languages", "lines-backend", b, NULL);
 }
 
 static void test_goldens(void)

@@ -68,9 +68,10 @@ static void test_parts_items(void)
     free(fast);
 }
 
-/* Rendered Markdown in a page: sitecheck_parse (libxml2 reads the page without the body, the
- * body's items come from md_render) keeps exactly what lc_page_parse keeps, for bodies with
- * every kind of link and id, in every kind of place a template can put them. */
+/* Rendered Markdown in a page, as its body or as a front matter field: sitecheck_parse
+ * (libxml2 reads the page without it, its items come from md_render) keeps exactly what
+ * lc_page_parse keeps, for Markdown with every kind of link and id, in every kind of place a
+ * template can put it. */
 static void test_parts_markdown(void)
 {
     static const char *const docs[] = {
@@ -91,28 +92,35 @@ static void test_parts_markdown(void)
         "<html><body><!-- %s --><a href=\"/x/\">x</a></body></html>",
         "<html><head><script>var s = '%s';</script></head><body></body></html>",
         "<html><body><div title=\"%s\">x</div></body></html>",
+        "<html><body><div>%s</div><p>again:</p>%s</body></html>",
     };
     static const char *const bases[] = {NULL, "/docs/"};
     int known = 0;
     for (size_t d = 0; d < sizeof docs / sizeof *docs; d++)
-        for (size_t b = 0; b < 2; b++) {
-            md_options o = {false, true, bases[b], true};
+        for (size_t b = 0; b < 4; b++) {
+            bool field = b >= 2; /* a field: no heading ids */
+            md_options o = {false, !field, bases[b % 2], true};
             md_result r;
             md_render(docs[d], strlen(docs[d]), 1, 1, &o, &r);
-            buf_t body = BUF_INIT;
-            md_polish_html(r.html, r.html_len, &body);
+            buf_t polished = BUF_INIT;
+            md_polish_html(r.html, r.html_len, &polished);
             free(r.html);
-            r.html_len = body.len;
-            r.html = buf_detach(&body);
+            r.html_len = polished.len;
+            r.html = buf_detach(&polished);
             known += r.items_known;
+            page_text text = {0};
+            page_field f = {r.html, r.html_len, r.items, r.nitems};
+            if (field && r.items_known) text.fields = &f, text.nfields = 1;
+            else if (!field) text.body = r;
             for (size_t t = 0; t < sizeof pages / sizeof *pages; t++) {
                 buf_t html = BUF_INIT;
-                const char *at = strstr(pages[t], "%s");
-                buf_put(&html, pages[t], (size_t)(at - pages[t]));
-                buf_puts(&html, r.html);
-                buf_puts(&html, at + 2);
+                for (const char *q = pages[t], *at; q; q = at ? at + 2 : NULL) {
+                    at = strstr(q, "%s");
+                    buf_put(&html, q, at ? (size_t)(at - q) : strlen(q));
+                    if (at) buf_puts(&html, r.html);
+                }
                 const char *path = "p/index.html";
-                char *fast = describe(sitecheck_parse(path, html.ptr, html.len, &r, NULL));
+                char *fast = describe(sitecheck_parse(path, html.ptr, html.len, &text, NULL));
                 char *slow = describe(lc_page_parse(html.ptr, html.len, "p/index.html"));
                 if (strcmp(fast, slow) != 0)
                     fprintf(stderr, "doc %zu base %zu page %zu:\n--- parse\n%s--- parts\n%s", d,
@@ -124,65 +132,103 @@ static void test_parts_markdown(void)
             }
             md_result_free(&r);
         }
-    CHECK_INT(known, 6); /* every body took the fast path where it could */
+    CHECK_INT(known, 12); /* every body and field took the fast path where it could */
 }
 
-static void chart_add(context_charts *c, bool spark, const char *id)
+/* Adds to c a chart as context_render_page hands it out: 0 adoption, 1 sparkline, 2 compared
+ * bars, 3 compared lines (these two with links), 4 a <script> of structured data. */
+static void part_add(context_parts *c, int kind, const char *id)
 {
     static const chart_point pts[] = {{2019, 40}, {2020, 52.5}, {2022, 61}};
-    chart_series s = {"Lua & \"C\"", NULL, pts, 3, 2019, 2022};
+    chart_series s[] = {{"Lua & \"C\"", "/tech/lua/?a=1&b=2", pts, 3, 2019, 2022},
+                        {"Go", NULL, pts, 2, 2019, 2020},
+                        {"C", "#rp-chart-1-title", pts + 1, 2, 2020, 2022}};
     buf_t b = BUF_INIT;
     chart_ids ids = {0};
-    if (spark) chart_spark(&s, id, &b, &ids);
-    else chart_adoption(&s, NULL, id, &b, &ids);
+    switch (kind) {
+    case 0: chart_adoption(s, NULL, id, &b, &ids); break;
+    case 1: chart_spark(s, id, &b, &ids); break;
+    case 2: chart_compare_bars(s, 3, NULL, id, &b, &ids); break;
+    case 3: chart_compare_lines(s, 3, "Lines", id, &b, &ids); break;
+    default:
+        buf_puts(&b, "<script type=\"application/ld+json\">\n{\"url\": \"<a href=/no/>\"}\n"
+                     "</script>\n");
+    }
     xgrow(&c->v, &c->cap, c->n + 1, sizeof *c->v);
     c->v[c->n].len = b.len;
     c->v[c->n].html = buf_detach(&b);
     c->v[c->n++].ids = ids;
 }
 
-/* Charts the render wrote are left out too, with their ids: the same page comes out, in
- * order or not, once or twice, with the body, and where a part may not be used. */
-static void test_parts_charts(void)
+/* Charts and the structured data the render wrote are left out too, with their links and
+ * ids, and so are Markdown fields: the same page comes out, in order or not, once or twice,
+ * with the body, and where a part may not be used. */
+static void test_parts_helpers(void)
 {
-    context_charts c = {0};
-    chart_add(&c, false, "rp-chart-1");
-    chart_add(&c, true, "rp-chart-2");
-    chart_add(&c, true, "a\"b<");
+    context_parts c = {0};
+    part_add(&c, 0, "rp-chart-1");
+    part_add(&c, 1, "rp-chart-2");
+    part_add(&c, 1, "a\"b<");
+    part_add(&c, 2, "rp-chart-4");
+    part_add(&c, 3, "rp-chart-5");
+    part_add(&c, 4, NULL);
     CHECK_INT(c.v[0].ids.n, 4); /* title and desc, wide and narrow */
     CHECK_INT(c.v[1].ids.n, 1);
+    CHECK_INT(c.v[3].ids.n, 4 + 6); /* 2 links in each drawing and 2 in the table */
+    CHECK_INT(c.v[4].ids.n, 4 + 2); /* 2 links in the legend */
+    CHECK_INT(c.v[5].ids.n, 0);
+    CHECK(c.v[3].ids.v[2].link && strcmp(c.v[3].ids.v[2].str, "#rp-chart-1-title") == 0);
+    CHECK(c.v[3].ids.v[3].link && strcmp(c.v[3].ids.v[3].str, "/tech/lua/?a=1&b=2") == 0);
     md_options o = {false, true, NULL, true};
     md_result r;
     const char md[] = "# Top\n\n[x](#rp-chart-1-title) [y](/y/)\n";
     md_render(md, sizeof md - 1, 1, 1, &o, &r);
-    static const char *const orders[] = {"0b12", "2b10", "b0021", "1i0b", "0c2b1"};
+    md_options fo = {false, false, NULL, true};
+    md_result fr;
+    const char fmd[] = "A [field](/f/) with ![an image](f.png).\n";
+    md_render(fmd, sizeof fmd - 1, 1, 1, &fo, &fr);
+    page_field f = {fr.html, fr.html_len, fr.items, fr.nitems};
+    page_text text = {.body = r, .fields = &f, .nfields = 1};
+    static const char *const orders[] = {"0b12", "2b10", "b0021", "1i0b", "0c2b1", "f3b4f5",
+                                         "5f4i3b0", "c5b4f1i3"};
     for (size_t k = 0; k < sizeof orders / sizeof *orders; k++) {
         buf_t html = BUF_INIT;
         buf_puts(&html, "<html><body>\n<h1 id=\"rp-chart-2-title\">dup</h1>\n");
-        /* b: the body; 0-2: a chart; i and c: the next one inside an ignored <div> or a
-         * comment */
+        /* b: the body; f: the field; 0-5: a part; i and c: the next one inside an ignored
+         * <div> or a comment */
         char prev = 0;
         for (const char *q = orders[k]; *q; prev = *q++) {
             if (*q == 'i') buf_puts(&html, "<div data-refpress-ignore>");
             else if (*q == 'c') buf_puts(&html, "<!-- ");
             else if (*q == 'b') buf_put(&html, r.html, r.html_len);
+            else if (*q == 'f') buf_put(&html, fr.html, fr.html_len);
             else buf_put(&html, c.v[*q - '0'].html, c.v[*q - '0'].len);
             if (*q == 'i' || *q == 'c') continue;
             buf_puts(&html, prev == 'i' ? "</div>\n" : prev == 'c' ? " -->\n" : "\n");
         }
         buf_puts(&html, "</body></html>\n");
-        char *fast = describe(sitecheck_parse("p/index.html", html.ptr, html.len, &r, &c));
+        char *fast = describe(sitecheck_parse("p/index.html", html.ptr, html.len, &text, &c));
         char *slow = describe(lc_page_parse(html.ptr, html.len, "p/index.html"));
         if (strcmp(fast, slow) != 0)
             fprintf(stderr, "order %s:\n--- parse\n%s--- parts\n%s", orders[k], slow, fast);
         CHECK_STR(fast, slow);
-        CHECK(strstr(fast, "id rp-chart-1-n-desc") != NULL);
+        if (strchr(orders[k], '0')) CHECK(strstr(fast, "id rp-chart-1-n-desc") != NULL);
         free(fast);
         free(slow);
         buf_free(&html);
     }
+    /* the field's items are what the page reports for it: the fast path ran */
+    free(f.items[0].str);
+    f.items[0].str = xstrdup("/fake/");
+    buf_t html = BUF_INIT;
+    buf_printf(&html, "<html><body>\n%s</body></html>\n", fr.html);
+    char *fast = describe(sitecheck_parse("p/index.html", html.ptr, html.len, &text, &c));
+    CHECK(strstr(fast, "/fake/") != NULL && strstr(fast, "/f/") == NULL);
+    free(fast);
+    buf_free(&html);
     md_result_free(&r);
-    context_charts_free(&c);
+    md_result_free(&fr);
+    context_parts_free(&c);
 }
 
 int main(void)
@@ -190,6 +236,6 @@ int main(void)
     md_global_init();
     test_parts_items();
     test_parts_markdown();
-    test_parts_charts();
+    test_parts_helpers();
     return harness_done();
 }
