@@ -1,4 +1,5 @@
 /* sitecheck.c — the link check of a build, with findings mapped back to their sources. */
+#define _GNU_SOURCE /* memmem */
 #include "sitecheck.h"
 
 #include <stdint.h>
@@ -177,14 +178,27 @@ static int part_cmp(const void *a, const void *b)
     return x->off < y->off ? -1 : x->off > y->off;
 }
 
+/* The first frag[0..n) in hay[0..len), or NULL. Pieces start with '<', the commonest byte of a
+ * page, so rather than mem_find's memchr this looks for their first bytes with glibc's memmem
+ * (which skips ahead on pairs of bytes for a short needle), then compares the rest. */
+static const char *find_in(const char *hay, size_t len, const char *frag, size_t n)
+{
+    size_t k = n < 64 ? n : 64;
+    for (const char *at, *end = hay + len; (size_t)(end - hay) >= n; hay = at + 1) {
+        at = memmem(hay, (size_t)(end - hay) - (n - k), frag, k);
+        if (!at || memcmp(at + k, frag + k, n - k) == 0) return at;
+    }
+    return NULL;
+}
+
 /* Where html holds frag[0..n): the first place at or after *from, else the first anywhere
  * (a template may write pieces out of their order); NULL when nowhere. *from moves past it. */
 static const char *find_piece(const char *html, size_t len, size_t *from, const char *frag,
                               size_t n)
 {
-    if (n == 0 || n > len) return NULL;
-    const char *at = mem_find(html + *from, html + len, frag, n);
-    if (!at && *from) at = mem_find(html, html + len, frag, n);
+    if (n == 0) return NULL;
+    const char *at = find_in(html + *from, len - *from, frag, n);
+    if (!at && *from) at = find_in(html, len, frag, n);
     if (at) *from = (size_t)(at - html) + n;
     return at;
 }
