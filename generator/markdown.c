@@ -511,9 +511,6 @@ typedef struct mdctx {
     bool want_items;
     ent_entry ents[32];
     size_t nents, ent_next, ent_parses;
-    size_t words;
-    bool in_word;
-    int image_depth;
     bool lead;                 /* the next text node may start with blanks the stream has skipped */
     int shift_line, shift_col; /* cell_shift's cache: the last table row and where it starts */
 } mdctx;
@@ -1205,16 +1202,7 @@ static int link_cmp(const void *a, const void *b)
     return x->seq < y->seq ? -1 : x->seq > y->seq;
 }
 
-/* ---- Words and headings ------------------------------------------------------------------ */
-
-static void words_feed(mdctx *c, const char *s)
-{
-    for (; *s; s++) {
-        bool space = cmark_space((unsigned char)*s);
-        if (!space && !c->in_word) c->words++;
-        c->in_word = !space;
-    }
-}
+/* ---- Headings ------------------------------------------------------------------------ */
 
 /* The heading's text as GitHub's filter reads it from the HTML: text and code, line breaks as
  * '\n', no image alt text, no raw HTML tags. */
@@ -1262,14 +1250,7 @@ static void walk_event(mdctx *c, cmark_node *n, bool enter, bool want_headings)
         else if (c->nframes)
             c->nframes--;
     }
-    if (is_block(n)) c->in_word = false;
-    if (t == CMARK_NODE_IMAGE) c->image_depth += enter ? 1 : -1;
     if (!enter) return;
-    if ((t == CMARK_NODE_TEXT && !c->image_depth) || t == CMARK_NODE_CODE ||
-        t == CMARK_NODE_CODE_BLOCK)
-        words_feed(c, literal(n));
-    if (t == CMARK_NODE_CODE_BLOCK || t == CMARK_NODE_SOFTBREAK || t == CMARK_NODE_LINEBREAK)
-        c->in_word = false;
     if (t == CMARK_NODE_HEADING && want_headings) heading_collect(c, n);
     if (c->want_items && (t == CMARK_NODE_LINK || t == CMARK_NODE_IMAGE ||
                           (t == CMARK_NODE_HEADING && want_headings))) {
@@ -1400,12 +1381,19 @@ static bool url_dangerous(const char *u)
            strncasecmp(u, "file:", 5) == 0 || strncasecmp(u, "data:", 5) == 0;
 }
 
-/* How many times needle occurs in html. */
-static size_t count_of(const char *html, size_t len, const char *needle)
+/* Counts the markup items_find looks for in html, by kind: <a href=", <img src=" and  id=",
+ * in one pass over the '=' signs (a search for each, from its '<' or ' ', stops at every
+ * tag or word). */
+static void count_markup(const char *html, size_t len, size_t n[3])
 {
-    size_t n = 0, k = strlen(needle);
-    for (const char *p = html, *end = html + len; (p = mem_find(p, end, needle, k)); p += k) n++;
-    return n;
+    static const char *const before[] = {"<a href", "<img src", " id"}; /* by md_item_kind */
+    for (const char *p = html, *end = html + len; (p = memchr(p, '=', (size_t)(end - p))); p++) {
+        if (end - p < 2 || p[1] != '"') continue;
+        for (int k = 0; k < 3; k++) {
+            size_t b = strlen(before[k]);
+            if ((size_t)(p - html) >= b && memcmp(p - b, before[k], b) == 0) n[k]++;
+        }
+    }
 }
 
 /* Appends the start of the tag cmark writes for a link or image node: <a href="…" or
@@ -1472,9 +1460,10 @@ static void items_find(mdctx *c, const md_options *opt, md_result *out)
         want[it.kind]++;
         at = hit + markup.len;
     }
-    ok = ok && count_of(html, out->html_len, "<a href=\"") == want[MD_ITEM_LINK] &&
-         count_of(html, out->html_len, "<img src=\"") == want[MD_ITEM_IMAGE] &&
-         count_of(html, out->html_len, " id=\"") == want[MD_ITEM_ID];
+    size_t found[3] = {0};
+    if (ok) count_markup(html, out->html_len, found);
+    ok = ok && found[MD_ITEM_LINK] == want[MD_ITEM_LINK] &&
+         found[MD_ITEM_IMAGE] == want[MD_ITEM_IMAGE] && found[MD_ITEM_ID] == want[MD_ITEM_ID];
     buf_free(&markup);
     buf_free(&value);
     out->items_known = ok;
@@ -1530,7 +1519,6 @@ void md_render(const char *text, size_t len, int first_line, int first_col, cons
     for (size_t i = 0; i < c.nlinks; i++)
         out->links[i] = c.links[i].link;
     out->nlinks = c.nlinks;
-    out->words = c.words;
     if (opt->heading_ids) headings_finish(&c, out);
     prefix_root_links(doc, opt->base_path);
     int ropt = opt->unsafe ? CMARK_OPT_UNSAFE : CMARK_OPT_DEFAULT;

@@ -43,7 +43,6 @@ typedef struct md_result {
     size_t ntoc;
     md_link *links;      /* every link, image and autolink in document order */
     size_t nlinks;
-    size_t words;        /* words of text, code included */
 } md_result;
 
 typedef struct md_options {
@@ -87,8 +86,6 @@ void md_items_free(md_item *items, size_t n);
  *   lines, after multi-line code spans and escaped table pipes, and missing for autolinks); in
  *   the rare block where that fails (footnote definitions nested in quoted lists), cmark's own
  *   position or the block's start is used.
- * - words counts whitespace-separated words of text (not image alt text), code spans and code
- *   blocks; emphasis does not split a word, block boundaries and line breaks do.
  * - items (with md_options.items): each link, image and heading id as cmark-gfm wrote it into html, each found there
  *   (the exact markup, in order, and as many of each kind as html holds). items_known is
  *   false, and items empty, when the document has raw HTML that is let through (unsafe) or
