@@ -2,6 +2,7 @@
  * limits, HEAD then GET, hop-by-hop redirects, one retry, fragment ids, a result cache. */
 #include "external.h"
 
+#include <dlfcn.h>
 #include <errno.h>
 #include <pthread.h>
 #include <stdint.h>
@@ -33,14 +34,46 @@
 #define MAX_CACHE_BYTES ((size_t)64 << 20)
 
 /* ---------------------------------------------------------------------------------------- */
-/* libcurl's global state                                                                   */
+/* libcurl, loaded on the first check                                                       */
+
+/* libcurl is opened when a check first needs it, not linked: linked, it and the two dozen
+ * libraries it pulls in (TLS, Kerberos, LDAP, SSH …) made every run of refpress spend about
+ * 6 ms loading them before main(), more than a 20-page site takes to build. Its soname has
+ * been libcurl.so.4 since 2006. The table holds the functions of <curl/curl.h> this file
+ * calls, with their declared types, under their names without "curl_". */
+#define CURL_FUNCTIONS(X)                                                                   \
+    X(global_init) X(global_cleanup) X(easy_init) X(easy_setopt) X(easy_getinfo)             \
+    X(easy_cleanup) X(easy_strerror) X(multi_init) X(multi_setopt) X(multi_add_handle)       \
+    X(multi_remove_handle) X(multi_perform) X(multi_timeout) X(multi_poll)                   \
+    X(multi_info_read) X(multi_cleanup) X(slist_append) X(slist_free_all) X(url)             \
+    X(url_cleanup) X(url_set) X(url_get) X(free)
+
+static struct {
+#define CURL_FIELD(name) __typeof__(curl_##name) *name;
+    CURL_FUNCTIONS(CURL_FIELD)
+#undef CURL_FIELD
+} curl;
 
 static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
 static bool curl_ready;
+static char curl_problem[256]; /* why curl_ready is false */
 
 static void init_curl(void)
 {
-    curl_ready = curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK;
+    void *lib = dlopen("libcurl.so.4", RTLD_NOW | RTLD_LOCAL);
+    if (!lib) {
+        snprintf(curl_problem, sizeof curl_problem, "cannot load libcurl: %s", dlerror());
+        return;
+    }
+#define CURL_LOAD(name)                                                                      \
+    if (!(*(void **)&curl.name = dlsym(lib, "curl_" #name))) {                               \
+        snprintf(curl_problem, sizeof curl_problem, "cannot load libcurl: %s", dlerror());  \
+        return;                                                                              \
+    }
+    CURL_FUNCTIONS(CURL_LOAD)
+#undef CURL_LOAD
+    curl_ready = curl.global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK;
+    if (!curl_ready) snprintf(curl_problem, sizeof curl_problem, "cannot initialise libcurl");
 }
 
 void ext_global_init(void)
@@ -51,7 +84,7 @@ void ext_global_init(void)
 void ext_global_cleanup(void)
 {
     if (!curl_ready) return;
-    curl_global_cleanup();
+    curl.global_cleanup();
     curl_ready = false;
 }
 
@@ -182,29 +215,29 @@ static void url_encode(const char *s, size_t n, buf_t *out)
  * not http(s); *not_http tells which. */
 static char *url_parse(const char *base, const char *url, char **host, bool *not_http)
 {
-    CURLU *u = curl_url();
+    CURLU *u = curl.url();
     char *result = NULL, *scheme = NULL, *name = NULL, *port = NULL, *full = NULL;
     *not_http = false;
-    bool ok = u && (!base || curl_url_set(u, CURLUPART_URL, base, 0) == CURLUE_OK);
-    CURLUcode rc = ok ? curl_url_set(u, CURLUPART_URL, url, CURLU_NON_SUPPORT_SCHEME)
+    bool ok = u && (!base || curl.url_set(u, CURLUPART_URL, base, 0) == CURLUE_OK);
+    CURLUcode rc = ok ? curl.url_set(u, CURLUPART_URL, url, CURLU_NON_SUPPORT_SCHEME)
                       : CURLUE_MALFORMED_INPUT;
-    if (rc == CURLUE_OK && curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK &&
+    if (rc == CURLUE_OK && curl.url_get(u, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK &&
         strcasecmp(scheme, "http") != 0 && strcasecmp(scheme, "https") != 0)
         *not_http = true;
-    else if (rc == CURLUE_OK && curl_url_set(u, CURLUPART_FRAGMENT, NULL, 0) == CURLUE_OK &&
-             curl_url_get(u, CURLUPART_HOST, &name, 0) == CURLUE_OK &&
-             curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) == CURLUE_OK &&
-             curl_url_get(u, CURLUPART_URL, &full, 0) == CURLUE_OK) {
+    else if (rc == CURLUE_OK && curl.url_set(u, CURLUPART_FRAGMENT, NULL, 0) == CURLUE_OK &&
+             curl.url_get(u, CURLUPART_HOST, &name, 0) == CURLUE_OK &&
+             curl.url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) == CURLUE_OK &&
+             curl.url_get(u, CURLUPART_URL, &full, 0) == CURLUE_OK) {
         result = xstrdup(full);
         *host = xasprintf("%s://%s:%s", scheme, name, port);
         for (char *p = *host; *p; p++)
             if (*p >= 'A' && *p <= 'Z') *p = (char)(*p - 'A' + 'a');
     }
-    curl_free(scheme);
-    curl_free(name);
-    curl_free(port);
-    curl_free(full);
-    curl_url_cleanup(u);
+    curl.free(scheme);
+    curl.free(name);
+    curl.free(port);
+    curl.free(full);
+    curl.url_cleanup(u);
     return result;
 }
 
@@ -240,7 +273,7 @@ static const char *job_url(const job *j)
 static void job_free(job *j)
 {
     if (!j) return;
-    if (j->easy) curl_easy_cleanup(j->easy);
+    if (j->easy) curl.easy_cleanup(j->easy);
     chain_reset(j);
     free(j->chain);
     free(j->page);
@@ -639,27 +672,27 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *ud)
 static void easy_setup(run *r, job *j)
 {
     CURL *e = j->easy;
-    curl_easy_setopt(e, CURLOPT_URL, job_url(j));
-    curl_easy_setopt(e, CURLOPT_PRIVATE, (void *)j);
-    curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(e, CURLOPT_ERRORBUFFER, j->errbuf);
+    curl.easy_setopt(e, CURLOPT_URL, job_url(j));
+    curl.easy_setopt(e, CURLOPT_PRIVATE, (void *)j);
+    curl.easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+    curl.easy_setopt(e, CURLOPT_ERRORBUFFER, j->errbuf);
 #if LIBCURL_VERSION_NUM >= 0x075500
-    curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl.easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
 #else
-    curl_easy_setopt(e, CURLOPT_PROTOCOLS, (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
+    curl.easy_setopt(e, CURLOPT_PROTOCOLS, (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
 #endif
-    curl_easy_setopt(e, CURLOPT_USERAGENT, "refpress/" REFPRESS_VERSION " (+link check)");
-    curl_easy_setopt(e, CURLOPT_HTTPHEADER, r->headers);
-    curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");
-    curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, r->timeout_ms);
-    curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, r->timeout_ms);
-    curl_easy_setopt(e, CURLOPT_SUPPRESS_CONNECT_HEADERS, 1L);
-    curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
-    curl_easy_setopt(e, CURLOPT_HEADERDATA, (void *)j);
-    curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
-    curl_easy_setopt(e, CURLOPT_WRITEDATA, (void *)j);
-    if (j->get) curl_easy_setopt(e, CURLOPT_HTTPGET, 1L);
-    else curl_easy_setopt(e, CURLOPT_NOBODY, 1L);
+    curl.easy_setopt(e, CURLOPT_USERAGENT, "refpress/" REFPRESS_VERSION " (+link check)");
+    curl.easy_setopt(e, CURLOPT_HTTPHEADER, r->headers);
+    curl.easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");
+    curl.easy_setopt(e, CURLOPT_TIMEOUT_MS, r->timeout_ms);
+    curl.easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, r->timeout_ms);
+    curl.easy_setopt(e, CURLOPT_SUPPRESS_CONNECT_HEADERS, 1L);
+    curl.easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
+    curl.easy_setopt(e, CURLOPT_HEADERDATA, (void *)j);
+    curl.easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
+    curl.easy_setopt(e, CURLOPT_WRITEDATA, (void *)j);
+    if (j->get) curl.easy_setopt(e, CURLOPT_HTTPGET, 1L);
+    else curl.easy_setopt(e, CURLOPT_NOBODY, 1L);
 }
 
 static uintptr_t busy_count(const run *r, const char *host)
@@ -682,7 +715,7 @@ static void job_finish(job *j, diag_severity sev, char *msg)
 /* Starts the job's hop (or finishes the job when libcurl will not take it). */
 static void job_start(run *r, job *j)
 {
-    j->easy = curl_easy_init();
+    j->easy = curl.easy_init();
     j->status = 0;
     j->retry_after = -1;
     j->cut = j->truncated = false;
@@ -695,8 +728,8 @@ static void job_start(run *r, job *j)
         return;
     }
     easy_setup(r, j);
-    if (curl_multi_add_handle(r->multi, j->easy) != CURLM_OK) {
-        curl_easy_cleanup(j->easy);
+    if (curl.multi_add_handle(r->multi, j->easy) != CURLM_OK) {
+        curl.easy_cleanup(j->easy);
         j->easy = NULL;
         job_finish(j, DIAG_ERROR, xstrdup("cannot start a request (libcurl)"));
         return;
@@ -872,7 +905,7 @@ static char *transport_message(run *r, const job *j, CURLcode rc)
     else if (rc == CURLE_SSL_CONNECT_ERROR) msg = xasprintf("TLS handshake with %s failed", host);
     else if (rc == CURLE_GOT_NOTHING) msg = xasprintf("%s closed the connection with no answer",
                                                       host);
-    else msg = xasprintf("request failed (curl error %d: %s)", (int)rc, curl_easy_strerror(rc));
+    else msg = xasprintf("request failed (curl error %d: %s)", (int)rc, curl.easy_strerror(rc));
     free(host);
     char *noted = with_redirect_note(j, msg);
     free(msg);
@@ -884,8 +917,8 @@ static void on_done(run *r, job *j, CURLcode rc)
 {
     busy_add(r, j->host, -1);
     r->running--;
-    curl_multi_remove_handle(r->multi, j->easy);
-    curl_easy_cleanup(j->easy);
+    curl.multi_remove_handle(r->multi, j->easy);
+    curl.easy_cleanup(j->easy);
     j->easy = NULL;
     if (rc == CURLE_WRITE_ERROR && j->cut) rc = CURLE_OK;
     if (rc == CURLE_OK && j->status >= 100) {
@@ -931,10 +964,10 @@ static bool collect(run *r)
     bool any = false;
     CURLMsg *m;
     int left;
-    while ((m = curl_multi_info_read(r->multi, &left)) != NULL) {
+    while ((m = curl.multi_info_read(r->multi, &left)) != NULL) {
         if (m->msg != CURLMSG_DONE) continue;
         char *priv = NULL;
-        curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, &priv);
+        curl.easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, &priv);
         job *j = (job *)(void *)priv;
         CURLcode rc = m->data.result; /* m is invalid once the handle is removed */
         if (j) on_done(r, j, rc);
@@ -949,13 +982,13 @@ static void transfers_run(run *r)
         long long wake = schedule(r);
         if (!pending(r)) break;
         int still = 0;
-        if (r->running) curl_multi_perform(r->multi, &still);
+        if (r->running) curl.multi_perform(r->multi, &still);
         if (collect(r)) continue;
         long timeout = -1;
-        curl_multi_timeout(r->multi, &timeout);
+        curl.multi_timeout(r->multi, &timeout);
         if (timeout < 0 || timeout > 1000) timeout = 1000;
         if (wake >= 0 && wake < timeout) timeout = (long)wake;
-        if (timeout > 0) curl_multi_poll(r->multi, NULL, 0, (int)timeout, NULL);
+        if (timeout > 0) curl.multi_poll(r->multi, NULL, 0, (int)timeout, NULL);
     }
 }
 
@@ -1025,7 +1058,7 @@ static void run_init(run *r, const ext_options *opt, ext_report_fn report, void 
 static void run_free(run *r)
 {
     for (size_t i = 0; i < r->njobs; i++) {
-        if (r->jobs[i]->easy) curl_multi_remove_handle(r->multi, r->jobs[i]->easy);
+        if (r->jobs[i]->easy) curl.multi_remove_handle(r->multi, r->jobs[i]->easy);
         job_free(r->jobs[i]);
     }
     free(r->jobs);
@@ -1039,8 +1072,8 @@ static void run_free(run *r)
     strmap_free(r->cache_index);
     strmap_free(r->job_by_page);
     strmap_free(r->busy);
-    if (r->multi) curl_multi_cleanup(r->multi);
-    curl_slist_free_all(r->headers);
+    if (r->multi) curl.multi_cleanup(r->multi);
+    curl.slist_free_all(r->headers);
     buf_free(&r->tmp);
     buf_free(&r->tmp2);
 }
@@ -1048,10 +1081,10 @@ static void run_free(run *r)
 static bool multi_make(run *r)
 {
     ext_global_init();
-    if (!curl_ready || !(r->multi = curl_multi_init())) return false;
-    curl_multi_setopt(r->multi, CURLMOPT_MAX_TOTAL_CONNECTIONS, (long)r->max_total);
-    curl_multi_setopt(r->multi, CURLMOPT_MAX_HOST_CONNECTIONS, (long)r->per_host);
-    r->headers = curl_slist_append(NULL, "Accept: text/html,application/xhtml+xml,*/*;q=0.8");
+    if (!curl_ready || !(r->multi = curl.multi_init())) return false;
+    curl.multi_setopt(r->multi, CURLMOPT_MAX_TOTAL_CONNECTIONS, (long)r->max_total);
+    curl.multi_setopt(r->multi, CURLMOPT_MAX_HOST_CONNECTIONS, (long)r->per_host);
+    r->headers = curl.slist_append(NULL, "Accept: text/html,application/xhtml+xml,*/*;q=0.8");
     return r->headers != NULL;
 }
 
@@ -1066,7 +1099,7 @@ void ext_check(const char *const *urls, size_t n, const ext_options *opt, ext_re
     if (!report) report = report_nothing;
     run_init(&r, opt, report, ud);
     if (!multi_make(&r)) {
-        report(ud, NULL, DIAG_ERROR, "cannot initialise libcurl");
+        report(ud, NULL, DIAG_ERROR, curl_problem[0] ? curl_problem : "cannot initialise libcurl");
     } else {
         entries_make(&r, urls, n, opt && opt->fragments);
         if (r.cache_path) cache_load(&r);
