@@ -133,6 +133,7 @@ static void check_options(const site *s, const build_options *opt, lc_options *l
     lo->ignore = opt->ignore;
     lo->nignore = opt->nignore;
     lo->strict = opt->strict;
+    lo->jobs = opt->jobs;
     if (str_starts_with(s->base_url, "http://") || str_starts_with(s->base_url, "https://")) {
         lo->base_url = s->base_url;
     } else if (strcmp(s->base_path, "/") != 0) {

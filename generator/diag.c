@@ -44,7 +44,9 @@ static int diag_cmp(const void *a, const void *b)
     if (c) return c;
     if (x->line != y->line) return x->line < y->line ? -1 : 1;
     if (x->col != y->col) return x->col < y->col ? -1 : 1;
-    return strcmp(x->message, y->message);
+    c = strcmp(x->message, y->message);
+    if (c) return c;
+    return x->severity < y->severity ? -1 : x->severity > y->severity;
 }
 
 void diag_list_sort(diag_list *dl)

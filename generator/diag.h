@@ -29,7 +29,8 @@ void diag_add(diag_list *dl, diag_severity sev, const char *file, int line, int 
               const char *fmt, ...) __attribute__((format(printf, 6, 7)));
 /* Moves every diagnostic of src to the end of dst and leaves src empty. */
 void diag_list_take(diag_list *dst, diag_list *src);
-/* Sorts by file, line, column, then message, so the report does not depend on work order. */
+/* Sorts by file, line, column, message, then severity, so the report does not depend on work
+ * order. */
 void diag_list_sort(diag_list *dl);
 /* Appends "file:line:col: error: message\n" (line and col left out when 0). */
 void diag_format(const diag *d, buf_t *out);

@@ -121,24 +121,84 @@ int fs_mkdirs(const char *path)
     return r;
 }
 
+/* Removes what the folder open at fd holds, depth first, and closes fd. Entries are named
+ * relative to their folder (no path building) and typed by readdir where the file system
+ * says (no stat): removing a built site is one unlink per file. */
+static int remove_entries(int fd)
+{
+    DIR *d = fdopendir(fd);
+    if (!d) {
+        close(fd);
+        return -1;
+    }
+    int r = 0;
+    struct dirent *de;
+    while ((de = readdir(d)) != NULL) {
+        const char *n = de->d_name;
+        if (n[0] == '.' && (!n[1] || (n[1] == '.' && !n[2]))) continue;
+        bool dir = de->d_type == DT_DIR;
+        struct stat st;
+        if (de->d_type == DT_UNKNOWN && fstatat(dirfd(d), n, &st, AT_SYMLINK_NOFOLLOW) == 0)
+            dir = S_ISDIR(st.st_mode);
+        if (dir) {
+            int sub = openat(dirfd(d), n, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+            if (sub < 0 || remove_entries(sub) != 0) r = -1;
+        }
+        if (unlinkat(dirfd(d), n, dir ? AT_REMOVEDIR : 0) != 0) r = -1;
+    }
+    closedir(d);
+    return r;
+}
+
+typedef struct top_entries {
+    int fd;         /* the folder */
+    char **names;   /* what it holds */
+    int failed;     /* atomic */
+} top_entries;
+
+static void remove_top(void *ud, int worker, size_t i)
+{
+    top_entries *t = ud;
+    const char *n = t->names[i];
+    struct stat st;
+    if (fstatat(t->fd, n, &st, AT_SYMLINK_NOFOLLOW) != 0) {
+        __atomic_store_n(&t->failed, 1, __ATOMIC_RELAXED);
+        return;
+    }
+    bool dir = S_ISDIR(st.st_mode), ok = true;
+    if (dir) {
+        int sub = openat(t->fd, n, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        ok = sub >= 0 && remove_entries(sub) == 0;
+    }
+    if (unlinkat(t->fd, n, dir ? AT_REMOVEDIR : 0) != 0 || !ok)
+        __atomic_store_n(&t->failed, 1, __ATOMIC_RELAXED);
+}
+
 int fs_remove_tree(const char *path)
 {
     struct stat st;
     if (lstat(path, &st) != 0) return errno == ENOENT ? 0 : -1;
     if (!S_ISDIR(st.st_mode)) return unlink(path);
+    /* the folder's entries are removed one per thread: the kernel's work of freeing a built
+     * site's files is most of the time a failed build spends after its check */
+    top_entries t = {open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC), NULL, 0};
+    if (t.fd < 0) return -1;
     DIR *d = opendir(path);
-    if (!d) return -1;
+    bool listed = d != NULL;
+    size_t n = 0, cap = 0;
     struct dirent *de;
-    int r = 0;
-    while ((de = readdir(d)) != NULL) {
-        if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0) continue;
-        char *child = fs_join(path, de->d_name);
-        if (fs_remove_tree(child) != 0) r = -1;
-        free(child);
+    while (d && (de = readdir(d)) != NULL) {
+        const char *name = de->d_name;
+        if (name[0] == '.' && (!name[1] || (name[1] == '.' && !name[2]))) continue;
+        xgrow(&t.names, &cap, n + 1, sizeof *t.names);
+        t.names[n++] = xstrdup(name);
     }
-    closedir(d);
-    if (rmdir(path) != 0) r = -1;
-    return r;
+    if (d) closedir(d);
+    parallel_each(n, 0, remove_top, &t);
+    for (size_t i = 0; i < n; i++) free(t.names[i]);
+    free(t.names);
+    close(t.fd);
+    return rmdir(path) == 0 && listed && !t.failed ? 0 : -1;
 }
 
 bool fs_is_dir(const char *path)

@@ -1406,7 +1406,7 @@ static void lookup(checker *c, const char *url, const char *folder, const char *
     }
     if (!target) return;
     lc_page *page = site_page(c->site, target);
-    if (page && page != c->page) page->linked = true;
+    if (page && page != c->page) __atomic_store_n(&page->linked, true, __ATOMIC_RELAXED);
     if (frag && page) check_fragment(c, url, page, frag);
 }
 
@@ -1798,27 +1798,57 @@ static void report_orphans(checker *c)
     }
 }
 
+typedef struct check_job {
+    lc_site *site;
+    checker *workers; /* one per thread, each set up alike */
+} check_job;
+
+static void check_one(void *ud, int worker, size_t i)
+{
+    check_job *job = ud;
+    check_page(&job->workers[worker], job->site->pages[i]);
+}
+
+/* Pages are checked on opt->jobs threads, each with a checker of its own: the site is only
+ * read (a page's "linked" mark is an atomic store), and the findings are merged and sorted,
+ * so the report is the same for any number of threads. */
 void lc_site_check(lc_site *site, const lc_options *opt, lc_locate_fn locate, void *ud,
                    diag_list *dl, lc_stats *stats)
 {
-    checker c;
-    memset(&c, 0, sizeof c);
-    c.site = site;
-    c.opt = opt;
-    c.locate = locate;
-    c.ud = ud;
-    checker_setup(&c);
+    int jobs = opt && opt->jobs > 0 ? opt->jobs : cpu_count();
+    if ((size_t)jobs > site->npages) jobs = site->npages ? (int)site->npages : 1;
+    check_job job = {site, xcalloc((size_t)jobs, sizeof(checker))};
+    for (int w = 0; w < jobs; w++) {
+        checker *c = &job.workers[w];
+        c->site = site;
+        c->opt = opt;
+        c->locate = locate;
+        c->ud = ud;
+        checker_setup(c);
+    }
     for (size_t i = 0; i < site->npages; i++) site->pages[i]->linked = false;
-    for (size_t i = 0; i < site->npages; i++) check_page(&c, site->pages[i]);
-    report_orphans(&c);
-    diag_list_sort(&c.out);
-    c.st.files = strmap_len(site->files) - site->npages;
-    c.st.errors = c.out.errors;
-    c.st.warnings = c.out.warnings;
-    c.st.failures = c.st.errors + (opt && opt->strict ? c.st.warnings : 0);
-    if (stats) *stats = c.st;
-    diag_list_take(dl, &c.out);
-    checker_free(&c);
+    parallel_each(site->npages, jobs, check_one, &job);
+    checker *c = &job.workers[0];
+    for (int w = 1; w < jobs; w++) {
+        const lc_stats *o = &job.workers[w].st;
+        c->st.pages += o->pages;
+        c->st.links += o->links;
+        c->st.internal += o->internal;
+        c->st.external += o->external;
+        c->st.skipped += o->skipped;
+        diag_list_take(&c->out, &job.workers[w].out);
+        checker_free(&job.workers[w]);
+    }
+    report_orphans(c);
+    diag_list_sort(&c->out);
+    c->st.files = strmap_len(site->files) - site->npages;
+    c->st.errors = c->out.errors;
+    c->st.warnings = c->out.warnings;
+    c->st.failures = c->st.errors + (opt && opt->strict ? c->st.warnings : 0);
+    if (stats) *stats = c->st;
+    diag_list_take(dl, &c->out);
+    checker_free(c);
+    free(job.workers);
 }
 
 void lc_site_each_external(lc_site *site, const lc_options *opt, lc_external_fn fn, void *ud)

@@ -12,7 +12,7 @@
 /* How it is used. While the build renders, each worker thread calls lc_page_parse() on the
  * HTML it has just produced (no second read of the output). One thread then adds every page
  * and every other output file to an lc_site and calls lc_site_check(), which looks each link
- * up in hash sets. `refpress check --html DIR` does all of it with lc_check_folder().
+ * up in hash sets, the pages shared among threads. `refpress check --html DIR` does all of it with lc_check_folder().
  *
  * What is checked (libxml2's HTML parser, never regular expressions):
  *   a/area[href], link[href] (not rel=dns-prefetch/preconnect), img/source[src, srcset],
@@ -83,7 +83,7 @@ typedef struct lc_options {
     size_t nmaps;
     /* Warnings count as failures in lc_stats.failures; the caller picks the exit code. */
     bool strict;
-    /* lc_check_folder's parsing threads; 0 = one per CPU. */
+    /* Threads for lc_check_folder's parsing and for lc_site_check; 0 = one per CPU. */
     int jobs;
     /* lc_check_folder calls this (when set) after its check, with these options, the checked
      * site and the findings so far, so more checks can run on the same site (external
@@ -193,8 +193,10 @@ void lc_site_add_page(lc_site *site, lc_page *page);
 /* Checks every link of every page and adds one diagnostic per finding to dl, sorted among
  * themselves (diag_list_sort), after whatever dl held. locate may be NULL (positions are then
  * the page path and the HTML line). opt may be NULL; invalid base_url or maps (see
- * lc_options_error) are ignored. stats may be NULL. Single-threaded; the site is not changed
- * except for orphan bookkeeping, so calling it twice gives the same findings. */
+ * lc_options_error) are ignored. stats may be NULL. Pages are checked on opt->jobs threads,
+ * so locate must be safe to call from several threads at once (for different pages); the
+ * findings are the same for any number. The site is not changed except for orphan
+ * bookkeeping, so calling it twice gives the same findings. */
 void lc_site_check(lc_site *site, const lc_options *opt, lc_locate_fn locate, void *ud,
                    diag_list *dl, lc_stats *stats);
 

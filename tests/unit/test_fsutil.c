@@ -1,5 +1,6 @@
-/* test_fsutil.c — URL paths to output paths, confinement of every write, and the swap of
- * the staging folder into place. */
+/* test_fsutil.c — URL paths to output paths, confinement of every write, the swap of the
+ * staging folder into place, and rm -rf. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -119,6 +120,37 @@ static void test_list_sorted(const char *root)
     free(dir);
 }
 
+/* rm -rf of nested folders, files and links: a link is removed, never what it points to. */
+static void test_remove_tree(const char *root)
+{
+    char *outside = fs_join(root, "outside"), *keep = fs_join(root, "outside/keep.txt");
+    char *tree = fs_join(root, "tree"), *deep = fs_join(root, "tree/a/b/c/d.html");
+    char *link_dir = fs_join(root, "tree/a/to-outside"), *link_file = fs_join(root, "tree/f");
+    CHECK_INT(fs_write(keep, "k", 1), 0);
+    CHECK_INT(fs_write(deep, "<p>", 3), 0);
+    for (int i = 0; i < 40; i++) { /* enough entries for readdir to take several reads */
+        char name[64];
+        snprintf(name, sizeof name, "tree/a/many-%d/index.html", i);
+        char *p = fs_join(root, name);
+        CHECK_INT(fs_write(p, "x", 1), 0);
+        free(p);
+    }
+    CHECK_INT(symlink(outside, link_dir), 0);
+    CHECK_INT(symlink(keep, link_file), 0);
+    CHECK_INT(fs_remove_tree(tree), 0);
+    CHECK(!fs_is_dir(tree) && access(tree, F_OK) != 0);
+    CHECK(fs_is_file(keep)); /* the links went, not their targets */
+    CHECK_INT(fs_remove_tree(tree), 0); /* nothing there: nothing to do */
+    CHECK_INT(fs_remove_tree(keep), 0); /* a file */
+    CHECK(!fs_is_file(keep) && fs_is_dir(outside));
+    free(outside);
+    free(keep);
+    free(tree);
+    free(deep);
+    free(link_dir);
+    free(link_file);
+}
+
 int main(void)
 {
     char tmpl[] = "/tmp/refpress-test-XXXXXX";
@@ -126,6 +158,8 @@ int main(void)
     test_url_to_output();
     test_output_confined(root);
     test_list_sorted(root);
-    fs_remove_tree(root);
+    test_remove_tree(root);
+    CHECK_INT(fs_remove_tree(root), 0);
+    CHECK(!fs_is_dir(root));
     return harness_done();
 }

@@ -250,7 +250,8 @@ static void test_locate(void)
     lc_site_add_page(s, parse("", "lonely.html"));
     located x = {0, ""};
     lc_stats st;
-    char *got = check_site(s, NULL, locate_markdown, &x, &st);
+    lc_options one = {.jobs = 1}; /* the callback records its calls in order */
+    char *got = check_site(s, &one, locate_markdown, &x, &st);
     CHECK_STR(got, "content/tech/go.md:102:7: error: link to /nope/: no such page "
                    "(/nope/index.html does not exist)\n"
                    "content/tech/go.md:103:7: error: image b.png: no such file\n"
@@ -501,6 +502,52 @@ static void test_threads(void)
         pthread_join(threads[i], NULL);
         CHECK_INT(jobs[i].links, 200 * 5);
     }
+}
+
+/* Names the page in the note, from whichever thread checks it. */
+static void locate_note(void *ud, const lc_link *l, const char **file, int *line, int *col,
+                        buf_t *note)
+{
+    buf_printf(note, "on %s", l->page);
+}
+
+/* The pages are shared among threads: the same findings, in the same order, and the same
+ * counts, for any number of them. */
+static void test_check_jobs(void)
+{
+    char *first = NULL;
+    lc_stats first_st = {0};
+    for (int jobs = 1; jobs <= 7; jobs += 3) {
+        lc_site *s = lc_site_new();
+        buf_t html = BUF_INIT;
+        char path[64];
+        for (int i = 0; i < 300; i++) {
+            buf_clear(&html);
+            buf_printf(&html, "<!doctype html><title>%d</title><h1 id='t%d'>x</h1><p id='d'>\n"
+                              "<p id='d'><a href='/p%d/#t%d'>n</a><a href='/p%d/#t0'>f</a>\n"
+                              "<a href='/missing%d/'>m</a><img src='/i%d.png'>\n",
+                       i, i, (i + 1) % 300, (i + 1) % 300, (i + 7) % 300, i % 5, i % 3);
+            snprintf(path, sizeof path, i % 50 ? "p%d/index.html" : "q%d/index.html", i);
+            lc_site_add_page(s, lc_page_parse(html.ptr, html.len, path));
+        }
+        lc_site_add_file(s, "i0.png");
+        lc_options o = {0};
+        o.jobs = jobs;
+        lc_stats st;
+        char *got = check_site(s, &o, locate_note, NULL, &st);
+        CHECK(strstr(got, "orphan") != NULL && strstr(got, "duplicate id") != NULL);
+        if (!first) {
+            first = got;
+            first_st = st;
+        } else {
+            CHECK_STR(got, first);
+            CHECK(memcmp(&st, &first_st, sizeof st) == 0);
+            free(got);
+        }
+        buf_free(&html);
+        lc_site_free(s);
+    }
+    free(first);
 }
 
 /* 10,000 pages of 60 links each (internal, fragments, srcset, external, folders without
@@ -769,6 +816,7 @@ int main(int argc, char **argv)
     test_options();
     test_hostile();
     test_threads();
+    test_check_jobs();
     test_speed();
     test_folder();
     const char *fixtures = argc > 1 ? argv[1] : fs_is_dir("linkcheck") ? "linkcheck"
