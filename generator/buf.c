@@ -39,6 +39,16 @@ void buf_putc(buf_t *b, char c)
     b->ptr[b->len] = '\0';
 }
 
+void buf_put_int(buf_t *b, long long n)
+{
+    char tmp[24], *p = tmp + sizeof tmp;
+    unsigned long long u = n < 0 ? 0ULL - (unsigned long long)n : (unsigned long long)n;
+    do *--p = (char)('0' + u % 10);
+    while (u /= 10);
+    if (n < 0) *--p = '-';
+    buf_put(b, p, (size_t)(tmp + sizeof tmp - p));
+}
+
 void buf_printf(buf_t *b, const char *fmt, ...)
 {
     va_list ap;

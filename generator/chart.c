@@ -70,8 +70,11 @@ static void put_tenths(buf_t *o, long t)
         buf_putc(o, '-');
         t = -t;
     }
-    buf_printf(o, "%ld", t / 10);
-    if (t % 10) buf_printf(o, ".%ld", t % 10);
+    buf_put_int(o, t / 10);
+    if (t % 10) {
+        buf_putc(o, '.');
+        buf_put_int(o, t % 10);
+    }
 }
 
 static void put_coord(buf_t *o, double x)

@@ -1531,19 +1531,38 @@ void md_render(const char *text, size_t len, int first_line, int first_col, cons
     ctx_free(&c);
 }
 
+/* md_count_words' byte classes: 0 blank (space, tab, LF, CR), 2 a letter, digit or byte of a
+ * non-ASCII character, 1 anything else. */
+static const unsigned char word_class[256] = {
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 1, 1, 0, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 1, 1, 1, 1, 1, 1,
+    1, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+    2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 1, 1, 1, 1, 1,
+    1, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+    2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 1, 1, 1, 1, 1,
+    2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+    2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+    2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+    2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+    2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+    2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+    2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+    2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+};
+
 size_t md_count_words(const char *text, size_t len)
 {
+    /* Without branches on the bytes (words and blanks alternate too often to predict): a
+     * run of non-blank bytes counts once, at its first letter or digit. */
+    const unsigned char *s = (const unsigned char *)text;
     size_t words = 0;
-    bool counted = false; /* the current run of non-blank bytes is already a word */
+    unsigned counted = 0; /* 1: the current run is already a word */
     for (size_t i = 0; i < len; i++) {
-        unsigned char c = (unsigned char)text[i];
-        if (c == ' ' || c == '\t' || c == '\n' || c == '\r') {
-            counted = false;
-        } else if (!counted && (c >= 0x80 || (c >= '0' && c <= '9') ||
-                                ((c | 0x20) >= 'a' && (c | 0x20) <= 'z'))) {
-            words++;
-            counted = true;
-        }
+        unsigned k = word_class[s[i]], first = (k >> 1) & ~counted;
+        words += first;
+        counted = (counted | first) & (k != 0);
     }
     return words;
 }

@@ -1,4 +1,6 @@
 /* test_util.c — the shared helpers: UTF-8 checks, positions, buffers, diagnostics, strmap. */
+#include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "buf.h"
@@ -46,6 +48,15 @@ static void test_buf(void)
     buf_clear(&b);
     buf_put_html_escaped(&b, "<a href=\"x\">Tom & Jerry's</a>", 29);
     CHECK_STR(b.ptr, "&lt;a href=&quot;x&quot;&gt;Tom &amp; Jerry&#39;s&lt;/a&gt;");
+    buf_clear(&b);
+    static const long long ints[] = {0, 7, -7, 10, -10, 123456789, LLONG_MAX, LLONG_MIN};
+    for (size_t i = 0; i < sizeof ints / sizeof *ints; i++) { /* buf_put_int is "%lld" */
+        char want[32];
+        snprintf(want, sizeof want, "%lld", ints[i]);
+        buf_clear(&b);
+        buf_put_int(&b, ints[i]);
+        CHECK_STR(buf_cstr(&b), want);
+    }
     buf_clear(&b);
     for (int i = 0; i < 1000; i++) buf_printf(&b, "%0300d", i); /* past the stack buffer */
     CHECK_INT(b.len, 300000);
