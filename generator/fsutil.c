@@ -73,8 +73,10 @@ static int make_parent(const char *path)
 
 int fs_write(const char *path, const void *data, size_t len)
 {
-    if (make_parent(path) != 0) return -1;
-    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
+    const int flags = O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW;
+    int fd = open(path, flags, 0644);
+    if (fd < 0 && errno == ENOENT && make_parent(path) == 0) /* the folder first */
+        fd = open(path, flags, 0644);
     if (fd < 0) return -1;
     const char *p = data;
     while (len > 0) {
@@ -102,23 +104,16 @@ int fs_copy(const char *from, const char *to)
     return r;
 }
 
+/* From the folder itself up, so that making a page's folder in a folder that exists costs
+ * one mkdir, not one per component of the path. */
 int fs_mkdirs(const char *path)
 {
-    if (fs_is_dir(path)) return 0;
-    char *p = xstrdup(path);
-    for (char *s = p + 1; *s; s++) {
-        if (*s != '/') continue;
-        *s = '\0';
-        if (mkdir(p, 0755) != 0 && errno != EEXIST) {
-            free(p);
-            return -1;
-        }
-        *s = '/';
-    }
-    int r = mkdir(p, 0755);
-    free(p);
-    if (r != 0 && errno == EEXIST && fs_is_dir(path)) return 0;
-    return r;
+    if (mkdir(path, 0755) == 0) return 0;
+    if (errno == ENOENT && make_parent(path) == 0 && mkdir(path, 0755) == 0) return 0;
+    if (errno != EEXIST) return -1;
+    if (fs_is_dir(path)) return 0; /* (made by another thread, perhaps) */
+    errno = EEXIST;
+    return -1;
 }
 
 /* Removes what the folder open at fd holds, depth first, and closes fd. Entries are named
