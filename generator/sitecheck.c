@@ -198,7 +198,8 @@ static const char *find_piece(const char *html, size_t len, size_t *from, const 
 {
     if (n == 0) return NULL;
     const char *at = find_in(html + *from, len - *from, frag, n);
-    if (!at && *from) at = find_in(html, len, frag, n);
+    if (!at && *from) /* then before it, never the same bytes twice */
+        at = find_in(html, *from + n - 1 < len ? *from + n - 1 : len, frag, n);
     if (at) *from = (size_t)(at - html) + n;
     return at;
 }
