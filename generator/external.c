@@ -38,8 +38,8 @@
 
 /* libcurl is opened when a check first needs it, not linked: linked, it and the two dozen
  * libraries it pulls in (TLS, Kerberos, LDAP, SSH …) made every run of refpress spend about
- * 6 ms loading them before main(), more than a 20-page site takes to build. Its soname has
- * been libcurl.so.4 since 2006. The table holds the functions of <curl/curl.h> this file
+ * 6 ms loading them before main(), as long as a one-page site takes to build. Its soname
+ * has been libcurl.so.4 since 2006. The table holds the functions of <curl/curl.h> this file
  * calls, with their declared types, under their names without "curl_". */
 #define CURL_FUNCTIONS(X)                                                                   \
     X(global_init) X(global_cleanup) X(easy_init) X(easy_setopt) X(easy_getinfo)             \
