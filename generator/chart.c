@@ -301,7 +301,6 @@ static void note_id(chart_ids *ids, const buf_t *o, const char *tag, const char 
 
 /* Opens <svg> (with width and height only when sized) with role="img", and writes its
  * <title> and, when desc is not NULL, its <desc>, both wired by aria-labelledby. */
-
 static void put_svg_open(buf_t *o, const char *cls, int w, size_t h, bool sized, const char *id,
                          const char *title, const char *desc, chart_ids *ids)
 {

@@ -116,6 +116,28 @@ int fs_mkdirs(const char *path)
     return -1;
 }
 
+static bool is_dots(const char *name)
+{
+    return name[0] == '.' && (!name[1] || (name[1] == '.' && !name[2]));
+}
+
+static int remove_entries(int fd);
+
+/* Removes the entry name of the folder open at dirfd, a folder with all it holds. type is
+ * readdir's d_type, or DT_UNKNOWN to ask the file system. */
+static int remove_entry(int dirfd, const char *name, unsigned char type)
+{
+    bool dir = type == DT_DIR, ok = true;
+    struct stat st;
+    if (type == DT_UNKNOWN && fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0)
+        dir = S_ISDIR(st.st_mode);
+    if (dir) {
+        int sub = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        ok = sub >= 0 && remove_entries(sub) == 0;
+    }
+    return unlinkat(dirfd, name, dir ? AT_REMOVEDIR : 0) == 0 && ok ? 0 : -1;
+}
+
 /* Removes what the folder open at fd holds, depth first, and closes fd. Entries are named
  * relative to their folder (no path building) and typed by readdir where the file system
  * says (no stat): removing a built site is one unlink per file. */
@@ -128,19 +150,8 @@ static int remove_entries(int fd)
     }
     int r = 0;
     struct dirent *de;
-    while ((de = readdir(d)) != NULL) {
-        const char *n = de->d_name;
-        if (n[0] == '.' && (!n[1] || (n[1] == '.' && !n[2]))) continue;
-        bool dir = de->d_type == DT_DIR;
-        struct stat st;
-        if (de->d_type == DT_UNKNOWN && fstatat(dirfd(d), n, &st, AT_SYMLINK_NOFOLLOW) == 0)
-            dir = S_ISDIR(st.st_mode);
-        if (dir) {
-            int sub = openat(dirfd(d), n, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-            if (sub < 0 || remove_entries(sub) != 0) r = -1;
-        }
-        if (unlinkat(dirfd(d), n, dir ? AT_REMOVEDIR : 0) != 0) r = -1;
-    }
+    while ((de = readdir(d)) != NULL)
+        if (!is_dots(de->d_name) && remove_entry(dirfd(d), de->d_name, de->d_type) != 0) r = -1;
     closedir(d);
     return r;
 }
@@ -154,18 +165,7 @@ typedef struct top_entries {
 static void remove_top(void *ud, int worker, size_t i)
 {
     top_entries *t = ud;
-    const char *n = t->names[i];
-    struct stat st;
-    if (fstatat(t->fd, n, &st, AT_SYMLINK_NOFOLLOW) != 0) {
-        __atomic_store_n(&t->failed, 1, __ATOMIC_RELAXED);
-        return;
-    }
-    bool dir = S_ISDIR(st.st_mode), ok = true;
-    if (dir) {
-        int sub = openat(t->fd, n, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-        ok = sub >= 0 && remove_entries(sub) == 0;
-    }
-    if (unlinkat(t->fd, n, dir ? AT_REMOVEDIR : 0) != 0 || !ok)
+    if (remove_entry(t->fd, t->names[i], DT_UNKNOWN) != 0)
         __atomic_store_n(&t->failed, 1, __ATOMIC_RELAXED);
 }
 
@@ -183,10 +183,9 @@ int fs_remove_tree(const char *path)
     size_t n = 0, cap = 0;
     struct dirent *de;
     while (d && (de = readdir(d)) != NULL) {
-        const char *name = de->d_name;
-        if (name[0] == '.' && (!name[1] || (name[1] == '.' && !name[2]))) continue;
+        if (is_dots(de->d_name)) continue;
         xgrow(&t.names, &cap, n + 1, sizeof *t.names);
-        t.names[n++] = xstrdup(name);
+        t.names[n++] = xstrdup(de->d_name);
     }
     if (d) closedir(d);
     parallel_each(n, 0, remove_top, &t);

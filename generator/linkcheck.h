@@ -12,7 +12,8 @@
 /* How it is used. While the build renders, each worker thread calls lc_page_parse() on the
  * HTML it has just produced (no second read of the output). One thread then adds every page
  * and every other output file to an lc_site and calls lc_site_check(), which looks each link
- * up in hash sets, the pages shared among threads. `refpress check --html DIR` does all of it with lc_check_folder().
+ * up in hash sets, the pages shared among threads. `refpress check --html DIR` does all of it
+ * with lc_check_folder().
  *
  * What is checked (libxml2's HTML parser, never regular expressions):
  *   a/area[href], link[href] (not rel=dns-prefetch/preconnect), img/source[src, srcset],

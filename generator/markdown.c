@@ -1386,13 +1386,16 @@ static bool url_dangerous(const char *u)
  * tag or word). */
 static void count_markup(const char *html, size_t len, size_t n[3])
 {
-    static const char *const before[] = {"<a href", "<img src", " id"}; /* by md_item_kind */
+    static const struct {
+        const char *s;
+        size_t n;
+    } before[] = {{"<a href", 7}, {"<img src", 8}, {" id", 3}}; /* by md_item_kind */
     for (const char *p = html, *end = html + len; (p = memchr(p, '=', (size_t)(end - p))); p++) {
         if (end - p < 2 || p[1] != '"') continue;
-        for (int k = 0; k < 3; k++) {
-            size_t b = strlen(before[k]);
-            if ((size_t)(p - html) >= b && memcmp(p - b, before[k], b) == 0) n[k]++;
-        }
+        for (int k = 0; k < 3; k++)
+            if ((size_t)(p - html) >= before[k].n &&
+                memcmp(p - before[k].n, before[k].s, before[k].n) == 0)
+                n[k]++;
     }
 }
 

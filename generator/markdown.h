@@ -86,8 +86,9 @@ void md_items_free(md_item *items, size_t n);
  *   lines, after multi-line code spans and escaped table pipes, and missing for autolinks); in
  *   the rare block where that fails (footnote definitions nested in quoted lists), cmark's own
  *   position or the block's start is used.
- * - items (with md_options.items): each link, image and heading id as cmark-gfm wrote it into html, each found there
- *   (the exact markup, in order, and as many of each kind as html holds). items_known is
+ * - items (with md_options.items): each link, image and heading id as cmark-gfm wrote it into
+ *   html, each found there (the exact markup, in order, and as many of each kind as html
+ *   holds). items_known is
  *   false, and items empty, when the document has raw HTML that is let through (unsafe) or
  *   footnotes, whose markup cmark writes on its own, or when any item is not where it should
  *   be; a link checker must then parse html itself.

@@ -137,7 +137,6 @@ bool site_is_kept_field(const char *key);
  * a regular page with front matter keeps only the fields of site_kept_fields. */
 bool site_keeps_whole_front(const page *p);
 
-/* What a render reads of a page's file, read again then. */
 /* A Markdown field of the front matter as pages hold it, with the links and ids of its HTML. */
 typedef struct page_field {
     const char *html;    /* the field's value->html, in page_text.doc */
@@ -146,6 +145,7 @@ typedef struct page_field {
     size_t nitems;
 } page_field;
 
+/* What a render reads of a page's file, read again then. */
 typedef struct page_text {
     value_doc *doc;      /* the whole front matter, parsed again (owned); NULL when none */
     value *front;        /* its root map, Markdown fields rendered; NULL when none */

@@ -33,10 +33,10 @@ int cpu_count(void);
 void parallel_each(size_t n, int jobs, void (*fn)(void *ud, int worker, size_t i), void *ud);
 
 bool str_starts_with(const char *s, const char *prefix);
-/* The first needle[0..k) (k > 0) in [p, end), or NULL. A memchr loop rather than memmem: the
- * sanitizers' memmem marks the whole haystack as read on every call, which makes repeated
- * searches quadratic in the test builds, and glibc's memmem prepares a long needle (a whole
- * page body) at a cost of its own. */
+/* The first needle[0..k) (k > 0) in [p, end), or NULL. A memchr loop rather than memmem, for
+ * many short searches, each after the last, in one text (md_render finding each link it
+ * wrote): the sanitizers' memmem marks the whole rest of the text as read on every call,
+ * which makes such searches quadratic in the test builds. */
 const char *mem_find(const char *p, const char *end, const char *needle, size_t k);
 bool str_ends_with(const char *s, const char *suffix);
 
