@@ -195,11 +195,134 @@ static void wrap_safe(lua_State *L)
     luaL_setmetatable(L, SAFE_MT);
 }
 
+/* ----------------------------------------------------------------------- ropes
+ * The output of a partial, block or template goes on as a rope: a safe string that holds
+ * the output list itself rather than its concatenation. A page's text is then put together
+ * once, where it is written, instead of once more at every level of partials and layouts
+ * (and each of those copies made the collector run). A rope becomes a plain safe string of
+ * its text (flattened, the same userdata) when its text is asked for: tostring, .., == and
+ * the helpers written in C. It is flattened too when it would be an item of a second rope,
+ * or nest too deep, so ropes form trees of bounded depth: a walk visits each list once,
+ * and what it copies the template paid for with its own instructions and memory. */
+
+#define ROPE_DEPTH 16
+
+typedef struct rope {
+    size_t size;    /* bytes of text */
+    lua_Integer n;  /* the items of the list that count (later additions do not) */
+    int depth;      /* 1 + the depth of the deepest rope among them */
+    bool used;      /* an item of a rope already */
+} rope;
+
+/* The rope at idx, with its list pushed; NULL, pushing nothing, for any other value. */
+static rope *rope_at(lua_State *L, int idx)
+{
+    idx = lua_absindex(L, idx);
+    if (!luaL_testudata(L, idx, SAFE_MT)) return NULL;
+    if (lua_getiuservalue(L, idx, 1) == LUA_TTABLE) return lua_touserdata(L, idx);
+    lua_pop(L, 1);
+    return NULL;
+}
+
+/* Copies the text of the first n items of the output list at list to p, never past end;
+ * returns where it stopped. (Checked items could only have changed since under a template
+ * that kept its own output list: then the copy stops short, never overruns.) */
+static char *rope_copy(lua_State *L, int list, lua_Integer n, char *p, char *end)
+{
+    list = lua_absindex(L, list);
+    int top = lua_gettop(L);
+    luaL_checkstack(L, 3, "writing template output");
+    for (lua_Integer i = 1; i <= n; i++) {
+        /* a string, or a safe string: its text, or the list of a rope (wrap_list checked) */
+        if (lua_rawgeti(L, list, i) == LUA_TUSERDATA &&
+            lua_getiuservalue(L, -1, 1) == LUA_TTABLE && lua_rawlen(L, -2) == sizeof(rope)) {
+            p = rope_copy(L, -1, ((const rope *)lua_touserdata(L, -2))->n, p, end);
+        } else {
+            size_t len;
+            const char *s = lua_tolstring(L, -1, &len);
+            if (s && len <= (size_t)(end - p)) {
+                memcpy(p, s, len);
+                p += len;
+            }
+        }
+        lua_settop(L, top);
+    }
+    return p;
+}
+
+static void raise_memory(lua_State *L)
+{
+    engine_of(L)->mem_hit = true;
+    lua_pushliteral(L, "not enough memory");
+    lua_error(L);
+}
+
+/* Turns the rope at idx into a plain safe string: its text, put together at its size. */
+static void rope_flatten(lua_State *L, int idx, const rope *r)
+{
+    idx = lua_absindex(L, idx);
+    luaL_Buffer b;
+    char *p = luaL_buffinitsize(L, &b, r->size);
+    lua_getiuservalue(L, idx, 1); /* the stack is used between buffer calls, evenly */
+    if (rope_copy(L, -1, r->n, p, p + r->size) != p + r->size)
+        luaL_error(L, "template output changed after it was written");
+    lua_pop(L, 1);
+    luaL_pushresultsize(&b, r->size);
+    lua_setiuservalue(L, idx, 1);
+}
+
+/* Replaces the output list on top of the stack with a rope of its text. */
+static void wrap_list(lua_State *L)
+{
+    int list = lua_gettop(L);
+    lua_Integer n = (lua_Integer)lua_rawlen(L, list);
+    size_t size = 0, len;
+    int depth = 1;
+    for (lua_Integer i = 1; i <= n; i++) {
+        int t = lua_rawgeti(L, list, i);
+        rope *r = t == LUA_TUSERDATA ? rope_at(L, -1) : NULL;
+        if (r && (r->used || r->depth >= ROPE_DEPTH)) {
+            lua_pop(L, 1);
+            rope_flatten(L, -1, r);
+            r = NULL;
+        }
+        if (r) {
+            r->used = true;
+            if (r->depth >= depth) depth = r->depth + 1;
+            len = r->size;
+        } else if (t == LUA_TSTRING) {
+            len = lua_rawlen(L, -1);
+        } else if (t == LUA_TUSERDATA && luaL_testudata(L, -1, SAFE_MT)) {
+            lua_getiuservalue(L, -1, 1);
+            len = lua_rawlen(L, -1);
+        } else {
+            luaL_error(L, "template output holds a %s value", luaL_typename(L, -1));
+            return;
+        }
+        if (len > SIZE_MAX - size) raise_memory(L);
+        size += len;
+        lua_settop(L, list);
+    }
+    if (size > engine_of(L)->memory) raise_memory(L);
+    rope *r = lua_newuserdatauv(L, sizeof *r, 1);
+    *r = (rope){size, n, depth, false};
+    lua_pushvalue(L, list);
+    lua_setiuservalue(L, -2, 1);
+    luaL_setmetatable(L, SAFE_MT);
+    lua_replace(L, list);
+}
+
 /* If the value at idx is a safe string, pushes its text and returns it; otherwise returns
  * NULL and pushes nothing. */
 static const char *safe_text(lua_State *L, int idx, size_t *n)
 {
+    idx = lua_absindex(L, idx);
     if (!luaL_testudata(L, idx, SAFE_MT)) return NULL;
+    rope *r = rope_at(L, idx);
+    if (r) {
+        lua_pop(L, 1);
+        rope_flatten(L, idx, r);
+    }
     lua_getiuservalue(L, idx, 1);
     return lua_tolstring(L, -1, n);
 }
@@ -254,7 +377,7 @@ static int safe_concat(lua_State *L)
 static int safe_tostring(lua_State *L)
 {
     luaL_checkudata(L, 1, SAFE_MT);
-    lua_getiuservalue(L, 1, 1);
+    safe_text(L, 1, NULL);
     return 1;
 }
 
@@ -262,8 +385,13 @@ static int safe_len(lua_State *L)
 {
     size_t n;
     luaL_checkudata(L, 1, SAFE_MT);
-    lua_getiuservalue(L, 1, 1);
-    lua_tolstring(L, -1, &n);
+    rope *r = rope_at(L, 1);
+    if (r) {
+        n = r->size;
+    } else {
+        lua_getiuservalue(L, 1, 1);
+        lua_tolstring(L, -1, &n);
+    }
     lua_pushinteger(L, (lua_Integer)n);
     return 1;
 }
@@ -709,47 +837,6 @@ static int push_render_state(lua_State *L)
     return lua_gettop(L);
 }
 
-/* Pushes item i of the output list at list as a string: output lists hold strings and,
- * from blocks, safe strings. */
-static void push_output_item(lua_State *L, int list, lua_Integer i)
-{
-    int t = lua_rawgeti(L, list, i);
-    if (t == LUA_TSTRING) return;
-    if (t == LUA_TUSERDATA && safe_text(L, -1, NULL)) {
-        lua_remove(L, -2);
-        return;
-    }
-    luaL_error(L, "template output holds a %s value", luaL_typename(L, -1));
-}
-
-/* Pushes the concatenation of the output list at list. The size is added up first, so the
- * buffer is made once at its size: a buffer that doubles as it goes allocates (and makes
- * the collector run for) two to three times the page's bytes at every level of partials. */
-static void push_concat(lua_State *L, int list)
-{
-    list = lua_absindex(L, list);
-    lua_Integer n = (lua_Integer)lua_rawlen(L, list);
-    size_t total = 0;
-    for (lua_Integer i = 1; i <= n; i++) {
-        size_t len;
-        push_output_item(L, list, i);
-        lua_tolstring(L, -1, &len);
-        total += len;
-        lua_pop(L, 1);
-    }
-    luaL_Buffer b;
-    char *p = luaL_buffinitsize(L, &b, total);
-    for (lua_Integer i = 1; i <= n; i++) { /* the stack is used between buffer calls, evenly */
-        size_t len;
-        push_output_item(L, list, i);
-        const char *s = lua_tolstring(L, -1, &len);
-        memcpy(p, s, len);
-        p += len;
-        lua_pop(L, 1);
-    }
-    luaL_pushresultsize(&b, total);
-}
-
 static void render_chain(lua_State *L, tpl_engine *e, const char *name, int env);
 
 /* partial(name [, params]): renders partials/<name>.html with params as its own variables
@@ -773,8 +860,7 @@ static int sb_partial(lua_State *L)
     lua_setmetatable(L, 6);
     render_chain(L, e, name, 6);   /* stack: arg params name rs env_mt env list */
     e->pdepth--;
-    push_concat(L, 7);
-    wrap_safe(L);
+    wrap_list(L);
     return 1;
 }
 
@@ -790,7 +876,10 @@ static int rt_esc(lua_State *L)
     case LUA_TNONE:
     case LUA_TNIL: lua_pushliteral(L, ""); return 1;
     case LUA_TUSERDATA:
-        if (safe_text(L, 1, NULL)) return 1;
+        if (luaL_testudata(L, 1, SAFE_MT)) {
+            lua_settop(L, 1); /* a rope stays one: its text is put together once, at the end */
+            return 1;
+        }
         break;
     case LUA_TTABLE:
         return luaL_error(L, "cannot write a table value into the page "
@@ -853,8 +942,8 @@ static int rt_block(lua_State *L)
     lua_pushvalue(L, 2);
     lua_call(L, 0, 1);            /* stack: name fn rs blocks list */
     if (!lua_istable(L, 5)) return luaL_error(L, "block '%s' did not finish", lua_tostring(L, 1));
-    push_concat(L, 5);
-    wrap_safe(L);                 /* stack: name fn rs blocks list text */
+    lua_pushvalue(L, 5);
+    wrap_list(L);                 /* stack: name fn rs blocks list text */
     lua_pushvalue(L, 1);
     if (lua_rawget(L, 4) == LUA_TNIL) {
         lua_pushvalue(L, 1);
@@ -1062,8 +1151,8 @@ static void render_chain(lua_State *L, tpl_engine *e, const char *name, int env)
     run_template(L, e, name, env, NULL, 0);      /* stack: rs saved list */
     lua_pushstring(L, name);                     /* stack: rs saved list chain */
     for (int depth = 0; next_layout(L, rs, chain, depth); depth++) {
-        push_concat(L, list);                    /* stack: … chain lname lfile lline text */
-        wrap_safe(L);
+        lua_pushvalue(L, list);
+        wrap_list(L);                            /* stack: … chain lname lfile lline text */
         lua_createtable(L, 0, 1);
         lua_insert(L, -2);
         lua_setfield(L, -2, "content");          /* stack: … chain lname lfile lline env */
@@ -1131,15 +1220,14 @@ static int render_main(lua_State *L)
     lua_pushvalue(L, env_mt);
     lua_setmetatable(L, -2);
     render_chain(L, e, lua_tostring(L, 2), lua_gettop(L)); /* stack: … env list */
-    int list = lua_gettop(L);
-    lua_Integer n = (lua_Integer)lua_rawlen(L, list);
-    for (lua_Integer i = 1; i <= n; i++) {
-        size_t len;
-        push_output_item(L, list, i);
-        const char *s = lua_tolstring(L, -1, &len);
-        buf_put(e->out, s, len);
-        lua_pop(L, 1);
-    }
+    wrap_list(L);                                  /* stack: … env page */
+    rope *r = rope_at(L, -1);                      /* stack: … env page list */
+    buf_grow(e->out, r->size);
+    char *p = e->out->ptr + e->out->len;
+    if (rope_copy(L, -1, r->n, p, p + r->size) != p + r->size)
+        luaL_error(L, "template output changed after it was written");
+    e->out->len += r->size;
+    e->out->ptr[e->out->len] = '\0';
     return 0;
 }
 
