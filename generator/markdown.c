@@ -720,12 +720,35 @@ static int match_entity(mdctx *c, stream *st, const char *lit, size_t n, size_t 
 
 /* ---- Matching inline nodes against the stream ------------------------------------------- */
 
+/* Matches the bytes of lit[0..n) that stand as they are on the stream's current line, at
+ * once: up to the first difference, line end, backslash, '&' or NUL. Returns how many. */
+static size_t match_run(stream *st, const char *lit, size_t n)
+{
+    const seg *sg = &st->segs[st->si];
+    size_t max = st->pos < sg->end ? sg->end - st->pos : 0, j = 0;
+    if (max > n) max = n;
+    if (*st->budget <= (long)max) return 0; /* the careful way, which runs out where it must */
+    const char *p = st->t + st->pos;
+    while (j < max && p[j] == lit[j] && p[j] != '\\' && p[j] != '&' && p[j] != '\0') j++;
+    if (j) {
+        st->pos += j;
+        *st->budget -= (long)j;
+        st_settle(st);
+    }
+    return j;
+}
+
 static bool match_text(mdctx *c, stream *st, const char *lit, bool lead)
 {
     size_t n = strlen(lit), i = 0;
     while (lead && (lit[i] == ' ' || lit[i] == '\t'))
         i++;
     while (i < n) {
+        size_t run = match_run(st, lit + i, n - i);
+        if (run) {
+            i += run;
+            continue;
+        }
         int ch = st_peek(st);
         if (ch == '\\' && ascii_punct((unsigned char)lit[i]) &&
             st_peek_at(*st, 1) == (unsigned char)lit[i]) {
