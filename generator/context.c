@@ -549,11 +549,7 @@ static void install_lazy(lua_State *L)
     lua_newtable(L);
     lua_rawsetp(L, LUA_REGISTRYINDEX, &LOADED_KEY);
     new_page_cache(L);
-    const char *env = getenv("REFPRESS_PAGE_CACHE");
-    char *end;
-    long long limit = env && *env ? strtoll(env, &end, 10) : CACHE_PAGES;
-    if (env && *env && (*end || limit < 0)) limit = CACHE_PAGES;
-    lua_pushinteger(L, (lua_Integer)limit);
+    lua_pushinteger(L, (lua_Integer)env_count("REFPRESS_PAGE_CACHE", CACHE_PAGES));
     lua_rawsetp(L, LUA_REGISTRYINDEX, &CACHE_LIMIT_KEY);
 }
 

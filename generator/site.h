@@ -48,6 +48,9 @@ struct page {
                           * pages only the fields of site_kept_fields: the whole of it is read
                           * again when the page renders (site_read_page) */
     value *front;        /* its root map; NULL when none or empty */
+    value_doc *whole;    /* a regular page's whole front matter as loading checked it, kept
+                          * for its own render (site_read_page takes it) while the site's
+                          * allowance for them lasts (owned); NULL otherwise */
     size_t words;        /* words of the Markdown body (md_count_words) */
     size_t fm_words;     /* words in the Markdown fields of the front matter (the same) */
     page *parent;        /* the section page holding this page (home holds top-level ones) */
@@ -108,6 +111,8 @@ typedef struct site {
     unsigned long template_instructions;
     page **pages;            /* every page to render, in a fixed order */
     size_t npages, cappages;
+    size_t whole_bytes;      /* bytes kept in pages' whole (loading adds them, atomically), */
+    size_t whole_limit;      /* up to this many (REFPRESS_WHOLE_FRONT, else 256 MiB) */
     page *home;
     strmap *by_url;          /* url -> page */
     site_template *templates; /* sorted by name */

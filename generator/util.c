@@ -4,6 +4,7 @@
 
 #include <pthread.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -144,6 +145,14 @@ bool utf8_valid(const char *str, size_t len, size_t *bad)
     const unsigned char *s = (const unsigned char *)str;
     size_t i = 0;
     while (i < len) {
+        if (len - i >= 8) {
+            uint64_t w;
+            memcpy(&w, s + i, 8);
+            if ((w & 0x8080808080808080u) == 0) { /* eight ASCII bytes */
+                i += 8;
+                continue;
+            }
+        }
         unsigned c = s[i];
         size_t n;
         unsigned min;
@@ -175,4 +184,13 @@ void text_position(const char *s, size_t off, int *line, int *col)
     }
     *line = l;
     *col = c;
+}
+
+long long env_count(const char *name, long long dflt)
+{
+    const char *v = getenv(name);
+    char *end;
+    if (!v || *v < '0' || *v > '9') return dflt;
+    long long n = strtoll(v, &end, 10);
+    return *end ? dflt : n;
 }

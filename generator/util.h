@@ -47,4 +47,8 @@ bool utf8_valid(const char *s, size_t len, size_t *bad);
 /* Line and column (1-based, column counted in bytes) of offset off in s. */
 void text_position(const char *s, size_t off, int *line, int *col);
 
+/* The environment variable name as a count (decimal digits, 0 or more), or dflt when it is
+ * unset, empty or anything else. */
+long long env_count(const char *name, long long dflt);
+
 #endif

@@ -126,6 +126,13 @@ void value_doc_free(value_doc *doc)
     free(doc);
 }
 
+size_t value_doc_bytes(const value_doc *doc)
+{
+    size_t n = sizeof *doc;
+    for (const chunk *c = doc->chunks; c; c = c->next) n += sizeof *c + c->cap;
+    return n;
+}
+
 value *value_doc_root(value_doc *doc)
 {
     return doc->root;

@@ -76,6 +76,8 @@ void *value_doc_alloc(value_doc *doc, size_t size);
 /* Copies s into the document's arena. */
 const char *value_doc_strdup(value_doc *doc, const char *s);
 void value_doc_free(value_doc *doc);
+/* The bytes the document holds: its arena and itself. */
+size_t value_doc_bytes(const value_doc *doc);
 /* A deep copy of v in dst's arena: positions, scalar text and html included. Nodes that an
  * alias shares are copied once for each place. */
 value *value_copy(value_doc *dst, const value *v);

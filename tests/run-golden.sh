@@ -1,7 +1,8 @@
 #!/bin/sh
 # Golden sites: each folder under tests/sites/ is a site; building it must give exactly the
 # files under its expected/ folder, byte for byte, with one job and with several, and with
-# several when each worker drops its cached page tables after every page ("3-nocache").
+# several when each worker drops its cached page tables after every page and no page keeps
+# its whole front matter from loading to its render ("3-nocache").
 # UPDATE=1 rewrites expected/ from the current output (then review the diff).
 set -u
 bin=$1
@@ -17,7 +18,8 @@ for site in "$dir"/*/; do
         jobs=${mode%-nocache}
         cache=; [ "$mode" = "$jobs" ] || cache=0
         out="$tmp/$name-$mode"
-        if ! REFPRESS_PAGE_CACHE=$cache "$bin" build "$site" --out "$out" --jobs "$jobs" --quiet \
+        if ! REFPRESS_PAGE_CACHE=$cache REFPRESS_WHOLE_FRONT=$cache \
+                "$bin" build "$site" --out "$out" --jobs "$jobs" --quiet \
                 >"$tmp/log" 2>&1; then
             echo "FAIL $name (jobs $mode): build failed:"; cat "$tmp/log"
             fail=$((fail + 1)); continue

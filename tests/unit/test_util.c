@@ -1,4 +1,5 @@
-/* test_util.c — the shared helpers: UTF-8 checks, positions, buffers, diagnostics, strmap. */
+/* test_util.c — the shared helpers: UTF-8 checks, positions, buffers, diagnostics, strmap,
+ * counts from the environment. */
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,6 +26,12 @@ static void test_utf8(void)
     CHECK_INT(bad, 1);
     CHECK(!utf8_valid("\xf4\x90\x80\x80", 4, &bad)); /* past U+10FFFF */
     CHECK(!utf8_valid("\xe2\x28\xa1", 3, &bad)); /* bad continuation */
+    /* runs of ASCII are taken eight bytes at a time: what follows them is still checked */
+    CHECK(utf8_valid("0123456789\xc3\xa9" "abcdefghijklmnop", 28, &bad));
+    CHECK(!utf8_valid("0123456789abcdefghij\xffklmnop", 27, &bad));
+    CHECK_INT(bad, 20);
+    CHECK(!utf8_valid("0123456789abcdefghijklmnopqrstu\xe2\x82", 33, &bad));
+    CHECK_INT(bad, 31);
 }
 
 static void test_position(void)
@@ -138,8 +145,24 @@ static void test_mem_find(void)
     CHECK(mem_find(h, end, h, sizeof h - 1) == h); /* the whole haystack */
 }
 
+static void test_env_count(void)
+{
+    static const struct {
+        const char *value; /* NULL: unset */
+        long long want;
+    } cases[] = {{NULL, 7}, {"", 7}, {"0", 0}, {"42", 42}, {"-1", 7}, {" 5", 7}, {"5x", 7},
+                 {"+5", 7}, {"1700000000", 1700000000}};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        if (cases[i].value) setenv("REFPRESS_TEST_COUNT", cases[i].value, 1);
+        else unsetenv("REFPRESS_TEST_COUNT");
+        CHECK_INT(env_count("REFPRESS_TEST_COUNT", 7), cases[i].want);
+    }
+    unsetenv("REFPRESS_TEST_COUNT");
+}
+
 int main(void)
 {
+    test_env_count();
     test_mem_find();
     test_json();
     test_utf8();
