@@ -82,6 +82,13 @@ static void put_coord(buf_t *o, double x)
     put_tenths(o, lround(x * 10.0));
 }
 
+/* An axis label's number, and the end of its <text>. */
+static void put_label_int(buf_t *o, int v)
+{
+    buf_put_int(o, v);
+    buf_puts(o, "</text>\n");
+}
+
 void chart_value_format(double v, buf_t *out)
 {
     put_tenths(out, isfinite(v) ? tenths_of(v) : 0);
@@ -370,7 +377,8 @@ static void put_axes(buf_t *o, const plot *p)
         put_coord(o, p->grid_left - 6);
         buf_puts(o, "\" y=\"");
         put_coord(o, plot_y(p, v * 10) + 4);
-        buf_printf(o, "\" text-anchor=\"end\">%d</text>\n", v);
+        buf_puts(o, "\" text-anchor=\"end\">");
+        put_label_int(o, v);
     }
     int step = label_step(p);
     for (int y = p->y0; y <= p->y1; y++) {
@@ -379,7 +387,8 @@ static void put_axes(buf_t *o, const plot *p)
         put_coord(o, plot_x(p, y));
         buf_puts(o, "\" y=\"");
         put_coord(o, p->bottom + 20);
-        buf_printf(o, "\" text-anchor=\"middle\">%d</text>\n", y);
+        buf_puts(o, "\" text-anchor=\"middle\">");
+        put_label_int(o, y);
     }
     buf_puts(o, "</g>\n");
 }
@@ -440,7 +449,9 @@ static void put_circle(buf_t *o, const plot *p, int year, int tenths, const char
     put_coord(o, plot_x(p, year));
     buf_puts(o, "\" cy=\"");
     put_coord(o, plot_y(p, tenths));
-    buf_printf(o, "\" r=\"%s\"/>\n", r);
+    buf_puts(o, "\" r=\"");
+    buf_puts(o, r);
+    buf_puts(o, "\"/>\n");
 }
 
 static void put_table_open(buf_t *o, const char *caption)
@@ -727,7 +738,9 @@ static void bars_scale(buf_t *o, size_t nb, const bar_frame *f)
     for (int v = 0; v <= 100; v += 25) {
         buf_puts(o, "<line x1=\"");
         put_coord(o, f->x + v * f->unit);
-        buf_printf(o, "\" y1=\"%d\" x2=\"", BAR_TOP - 4);
+        buf_puts(o, "\" y1=\"");
+        buf_put_int(o, BAR_TOP - 4);
+        buf_puts(o, "\" x2=\"");
         put_coord(o, f->x + v * f->unit);
         buf_puts(o, "\" y2=\"");
         put_coord(o, bottom);
@@ -740,7 +753,8 @@ static void bars_scale(buf_t *o, size_t nb, const bar_frame *f)
         put_coord(o, f->x + v * f->unit);
         buf_puts(o, "\" y=\"");
         put_coord(o, bottom + 18);
-        buf_printf(o, "\" text-anchor=\"middle\">%d</text>\n", v);
+        buf_puts(o, "\" text-anchor=\"middle\">");
+        put_label_int(o, v);
     }
 }
 
@@ -748,11 +762,15 @@ static void bars_row(buf_t *o, const bar *b, size_t i, const bar_frame *f, chart
 {
     double cy = BAR_TOP + (double)i * BAR_ROW + BAR_ROW / 2.0, w = b->val * f->unit / 10;
     put_link_open(o, b->s->url, true, ids);
-    buf_printf(o, "<text x=\"%d\" y=\"", f->x - 8);
+    buf_puts(o, "<text x=\"");
+    buf_put_int(o, f->x - 8);
+    buf_puts(o, "\" y=\"");
     put_coord(o, cy + 4);
     buf_puts(o, "\" text-anchor=\"end\">");
     put_esc_short(o, label_of(b->s), f->label_max);
-    buf_printf(o, "</text><rect class=\"chart-bar\" style=\"" ST_BAR "\" x=\"%d\" y=\"", f->x);
+    buf_puts(o, "</text><rect class=\"chart-bar\" style=\"" ST_BAR "\" x=\"");
+    buf_put_int(o, f->x);
+    buf_puts(o, "\" y=\"");
     put_coord(o, cy - 9);
     buf_puts(o, "\" width=\"");
     put_coord(o, w);

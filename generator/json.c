@@ -14,7 +14,11 @@ void json_put_string(buf_t *out, const char *s, size_t n)
         } else if (c == '\n') buf_puts(out, "\\n");
         else if (c == '\r') buf_puts(out, "\\r");
         else if (c == '\t') buf_puts(out, "\\t");
-        else if (c < 0x20 || c == '<' || c == '>' || c == '&') buf_printf(out, "\\u%04x", c);
+        else if (c < 0x20 || c == '<' || c == '>' || c == '&') {
+            buf_puts(out, "\\u00");
+            buf_putc(out, "0123456789abcdef"[c >> 4]);
+            buf_putc(out, "0123456789abcdef"[c & 15]);
+        }
         else if (c == 0xE2 && i + 2 < n && (unsigned char)s[i + 1] == 0x80 &&
                  ((unsigned char)s[i + 2] == 0xA8 || (unsigned char)s[i + 2] == 0xA9)) {
             buf_puts(out, (unsigned char)s[i + 2] == 0xA8 ? "\\u2028" : "\\u2029");

@@ -921,7 +921,9 @@ lc_page *lc_page_parse_parts(const char *html, size_t len, const char *path,
             return lc_page_parse(html, len, path);
         }
         buf_put(&b, html + at, part->off - at);
-        buf_printf(&b, "<?%s %zu?>", PART_TARGET, k);
+        buf_puts(&b, "<?" PART_TARGET " ");
+        buf_put_int(&b, (long long)k);
+        buf_puts(&b, "?>");
         for (const char *c = html + part->off, *end = c + part->len;
              (c = memchr(c, '\n', (size_t)(end - c))); c++)
             buf_putc(&b, '\n'); /* the lines after it keep their numbers */
@@ -1377,14 +1379,16 @@ static void lookup(checker *c, const char *url, const char *folder, const char *
     const char *target = NULL;
     buf_clear(&c->key);
     if (n == 0 ? !no_slash : f[n - 1] == '/') {
-        buf_printf(&c->key, "%sindex.html", f);
+        buf_put(&c->key, f, n);
+        buf_puts(&c->key, "index.html");
         if (site_has(c->site, c->key.ptr)) target = c->key.ptr;
         else problem(c, DIAG_ERROR, true, url, "no such page (/%s does not exist)",
                      shown(&c->s1, c->key.ptr));
     } else if (site_has(c->site, f)) {
         target = f;
     } else {
-        buf_printf(&c->key, "%s%sindex.html", f, n ? "/" : "");
+        buf_put(&c->key, f, n);
+        buf_puts(&c->key, n ? "/index.html" : "index.html");
         if (site_has(c->site, c->key.ptr)) {
             target = c->key.ptr;
             problem(c, DIAG_WARNING, true, url, "a folder needs a trailing slash (%s)",
@@ -1394,7 +1398,8 @@ static void lookup(checker *c, const char *url, const char *folder, const char *
                     shown(&c->s1, c->key.ptr));
         } else {
             buf_clear(&c->key);
-            buf_printf(&c->key, "%s.html", f);
+            buf_put(&c->key, f, n);
+            buf_puts(&c->key, ".html");
             bool guess = site_has(c->site, c->key.ptr);
             buf_clear(&c->s2);
             buf_put(&c->s2, url, strcspn(url, "?#"));

@@ -474,7 +474,9 @@ static void check_list(check_ctx *c, const spec *sp, value *v)
     }
     for (size_t i = 0; i < v->n; i++) {
         size_t old = c->path.len;
-        buf_printf(&c->path, "[%zu]", i);
+        buf_putc(&c->path, '[');
+        buf_put_int(&c->path, (long long)i);
+        buf_putc(&c->path, ']');
         check_value(c, sp->items, v->items[i]);
         path_pop(c, old);
     }
