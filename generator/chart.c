@@ -294,7 +294,10 @@ static void variant_id(buf_t *b, const char *id, bool narrow)
  * o. */
 static void note(chart_ids *ids, const buf_t *o, const char *tag, bool link, char *str)
 {
-    for (; ids->counted < o->len - 1; ids->counted++) ids->lines += o->ptr[ids->counted] == '\n';
+    if (ids->counted < o->len - 1) {
+        ids->lines += (int)count_newlines(o->ptr + ids->counted, o->ptr + o->len - 1);
+        ids->counted = o->len - 1;
+    }
     xgrow(&ids->v, &ids->cap, ids->n + 1, sizeof *ids->v);
     ids->v[ids->n++] = (chart_id){str, tag, link, ids->lines};
 }

@@ -256,10 +256,16 @@ static void src_init(src *s, const char *t, size_t len)
     s->t = t;
     s->len = len;
     size_t i = 0;
+    bool cr = memchr(t, '\r', len) != NULL; /* without one, only '\n' ends a line */
     for (;;) {
         size_t j = i;
-        while (j < len && t[j] != '\n' && t[j] != '\r')
-            j++;
+        if (!cr) {
+            const char *nl = memchr(t + i, '\n', len - i);
+            j = nl ? (size_t)(nl - t) : len;
+        } else {
+            while (j < len && t[j] != '\n' && t[j] != '\r')
+                j++;
+        }
         xgrow(&s->lines, &s->cap, s->nlines + 1, sizeof *s->lines);
         s->lines[s->nlines++] = (line_span){i, j};
         if (j >= len) break;
@@ -1438,8 +1444,8 @@ static void link_markup(cmark_node *n, bool unsafe, buf_t *markup, buf_t *value)
     buf_put(markup, e, elen);
     buf_putc(markup, '"');
     for (size_t i = 0; i < elen;) {
-        if (strncmp(e + i, "&amp;", 5) == 0) buf_putc(value, '&'), i += 5;
-        else if (strncmp(e + i, "&#x27;", 6) == 0) buf_putc(value, '\''), i += 6;
+        if (e[i] == '&' && strncmp(e + i, "&amp;", 5) == 0) buf_putc(value, '&'), i += 5;
+        else if (e[i] == '&' && strncmp(e + i, "&#x27;", 6) == 0) buf_putc(value, '\''), i += 6;
         else buf_putc(value, e[i++]);
     }
     cmark_strbuf_free(&esc);
@@ -1479,7 +1485,8 @@ static void items_find(mdctx *c, const md_options *opt, md_result *out)
             ok = false;
             break;
         }
-        for (; counted < gt; counted++) lines += *counted == '\n';
+        lines += (int)count_newlines(counted, gt);
+        counted = gt;
         it.line = lines;
         it.str = xstrdup(buf_cstr(&value));
         out->items[out->nitems++] = it;
@@ -1628,21 +1635,24 @@ bool md_first_heading(const char *text, size_t len, buf_t *out)
 /* One replacement of md_polish_html: cmark's markup, and what replaces it. */
 typedef struct polish_rule {
     const char *from;
+    size_t len; /* of from */
     const char *to;
 } polish_rule;
 
+#define RULE(from, to) {from, sizeof from - 1, to}
+
 static const polish_rule polish_rules[] = {
-    {"<table>", "<div class=\"table-wrap\" tabindex=\"0\"><table>"},
-    {"</table>", "</table></div>"},
-    {"<pre>", "<pre tabindex=\"0\">"},
-    {"<input type=\"checkbox\" checked=\"\" disabled=\"\" /> ",
-     "<span class=\"task-box task-done\" aria-hidden=\"true\"></span>"
-     "<span class=\"visually-hidden\">Done: </span>"},
-    {"<input type=\"checkbox\" disabled=\"\" /> ",
-     "<span class=\"task-box\" aria-hidden=\"true\"></span>"
-     "<span class=\"visually-hidden\">To do: </span>"},
-    {"<section class=\"footnotes\" data-footnotes>",
-     "<section class=\"footnotes\" data-footnotes aria-label=\"Footnotes\">"},
+    RULE("<table>", "<div class=\"table-wrap\" tabindex=\"0\"><table>"),
+    RULE("</table>", "</table></div>"),
+    RULE("<pre>", "<pre tabindex=\"0\">"),
+    RULE("<input type=\"checkbox\" checked=\"\" disabled=\"\" /> ",
+         "<span class=\"task-box task-done\" aria-hidden=\"true\"></span>"
+         "<span class=\"visually-hidden\">Done: </span>"),
+    RULE("<input type=\"checkbox\" disabled=\"\" /> ",
+         "<span class=\"task-box\" aria-hidden=\"true\"></span>"
+         "<span class=\"visually-hidden\">To do: </span>"),
+    RULE("<section class=\"footnotes\" data-footnotes>",
+         "<section class=\"footnotes\" data-footnotes aria-label=\"Footnotes\">"),
 };
 
 /* <pre><code class="language-xyz"> becomes <pre data-lang="xyz" tabindex="0"><code …>. */
@@ -1668,7 +1678,7 @@ void md_polish_html(const char *html, size_t len, buf_t *out)
         buf_put(out, run, (size_t)(p - run));
         size_t took = polish_code(p, end, out);
         for (size_t i = 0; !took && i < sizeof polish_rules / sizeof *polish_rules; i++) {
-            size_t n = strlen(polish_rules[i].from);
+            size_t n = polish_rules[i].len;
             if ((size_t)(end - p) >= n && memcmp(p, polish_rules[i].from, n) == 0) {
                 buf_puts(out, polish_rules[i].to);
                 took = n;

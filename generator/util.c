@@ -175,6 +175,16 @@ fail:
     return false;
 }
 
+size_t count_newlines(const char *p, const char *end)
+{
+    size_t n = 0;
+    while (p < end && (p = memchr(p, '\n', (size_t)(end - p)))) {
+        n++;
+        p++;
+    }
+    return n;
+}
+
 void text_position(const char *s, size_t off, int *line, int *col)
 {
     int l = 1, c = 1;

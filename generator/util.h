@@ -44,6 +44,9 @@ bool str_ends_with(const char *s, const char *suffix);
  * Returns true when it is; otherwise false with *bad set to the offset of the first bad byte. */
 bool utf8_valid(const char *s, size_t len, size_t *bad);
 
+/* How many '\n' there are in [p, end). */
+size_t count_newlines(const char *p, const char *end);
+
 /* Line and column (1-based, column counted in bytes) of offset off in s. */
 void text_position(const char *s, size_t off, int *line, int *col);
 

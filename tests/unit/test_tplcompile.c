@@ -67,13 +67,6 @@ static void check_error(const char *text, const char *want, int line)
 }
 #define CHECK_ERROR(text, want) check_error(text, want, __LINE__)
 
-static size_t count_newlines(const char *s, size_t n)
-{
-    size_t k = 0;
-    for (size_t i = 0; i < n; i++) k += s[i] == '\n';
-    return k;
-}
-
 /* Line n (1-based) of s, copied; caller frees. */
 static char *line_at(const char *s, int n)
 {
@@ -223,7 +216,8 @@ static void test_line_preservation(void)
     char *code = compile(text, &dl);
     CHECK(code != NULL);
     if (!code) return;
-    CHECK_INT(count_newlines(code, strlen(code)), count_newlines(text, strlen(text)));
+    CHECK_INT(count_newlines(code, code + strlen(code)),
+              count_newlines(text, text + strlen(text)));
     static const struct { int line; const char *needle; } at[] = {
         {1, "__e( v1 )"}, {3, "v3 = 1"}, {4, "for i = 1, 2 do"}, {5, "v5 = i"}, {6, "end"},
         {9, "__e( v9"}, {10, ".. v10 )"}, {12, "v13 = 1"}, {13, "__R.layout( \"v14\" ,13)"},
@@ -299,8 +293,8 @@ static void test_random_input(void)
         char *code = compile_n(text, n, &dl);
         if (code) {
             compiled++;
-            size_t lines = count_newlines(text, n) + 1;
-            if (count_newlines(code, strlen(code)) + 1 != lines) bad_lines++;
+            size_t lines = count_newlines(text, text + n) + 1;
+            if (count_newlines(code, code + strlen(code)) + 1 != lines) bad_lines++;
             if (luaL_loadbufferx(L, code, strlen(code), "@t", "t") != LUA_OK) {
                 const char *m = lua_tostring(L, -1);
                 long line = m && strncmp(m, "t:", 2) == 0 ? strtol(m + 2, NULL, 10) : 0;

@@ -34,6 +34,15 @@ static void test_utf8(void)
     CHECK_INT(bad, 31);
 }
 
+static void test_count_newlines(void)
+{
+    const char *s = "a\nbc\n\n\nd";
+    CHECK_INT(count_newlines(s, s + strlen(s)), 4);
+    CHECK_INT(count_newlines(s, s + 2), 1);
+    CHECK_INT(count_newlines(s + 2, s + 6), 2);
+    CHECK_INT(count_newlines(s, s), 0);
+}
+
 static void test_position(void)
 {
     int line, col;
@@ -167,6 +176,7 @@ int main(void)
     test_json();
     test_utf8();
     test_position();
+    test_count_newlines();
     test_buf();
     test_diag();
     test_strmap();
