@@ -112,7 +112,7 @@ typedef struct site {
     page **pages;            /* every page to render, in a fixed order */
     size_t npages, cappages;
     size_t whole_bytes;      /* bytes kept in pages' whole (loading adds them, atomically), */
-    size_t whole_limit;      /* up to this many (REFPRESS_WHOLE_FRONT, else 256 MiB) */
+    size_t whole_limit;      /* up to this many (REFPRESS_WHOLE_FRONT, else 32 MiB) */
     page *home;
     strmap *by_url;          /* url -> page */
     site_template *templates; /* sorted by name */
