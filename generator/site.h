@@ -46,7 +46,7 @@ struct page {
     int body_line;       /* file line where the body starts */
     value_doc *doc;      /* front matter kept in memory (owned); NULL when none. For regular
                           * pages only the fields of site_kept_fields: the whole of it is read
-                          * again when the page renders (site_read_page) */
+                          * again when the page renders (site_read_page), unless whole holds it */
     value *front;        /* its root map; NULL when none or empty */
     value_doc *whole;    /* a regular page's whole front matter as loading checked it, kept
                           * for its own render (site_read_page takes it) while the site's
@@ -163,7 +163,8 @@ typedef struct page_text {
 
 /* Reads p's file again: its whole front matter (Markdown fields rendered, their links kept)
  * and, with body, its rendered Markdown body (headings get ids, links keep their file
- * positions). With items, md_result.items and page_text.fields are filled for the link check.
+ * positions). With body (the page's own render) the front matter is taken from p->whole
+ * when loading kept it there, instead of parsed again. With items, md_result.items and page_text.fields are filled for the link check.
  * Returns false, with an error in dl (may be NULL), when the file can no longer be read or
  * has changed since the site was loaded; out is then empty. A page without a source file
  * gives nothing. Caller frees out with page_text_free(). Safe from several threads. */
