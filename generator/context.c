@@ -31,7 +31,7 @@ static const site *site_of(lua_State *L)
 
 /* ------------------------------------------------------------------ values to Lua */
 
-static void push_value(lua_State *L, const value *v);
+static void push_value(lua_State *L, const value *v, bool frozen);
 
 /* Map keys written as decimal integers (years of a series) become integer keys. */
 static void push_key(lua_State *L, const char *key)
@@ -44,7 +44,9 @@ static void push_key(lua_State *L, const char *key)
         lua_pushstring(L, key);
 }
 
-static void push_value(lua_State *L, const value *v)
+/* Pushes v converted (Markdown fields as their HTML, a safe string); frozen, its tables are
+ * read-only proxies, made as they are built. */
+static void push_value(lua_State *L, const value *v, bool frozen)
 {
     if (!v) {
         lua_pushnil(L);
@@ -64,17 +66,19 @@ static void push_value(lua_State *L, const value *v)
     case VAL_LIST:
         lua_createtable(L, (int)v->n, 0); /* stack: list */
         for (size_t i = 0; i < v->n; i++) {
-            push_value(L, v->items[i]);
+            push_value(L, v->items[i], frozen);
             lua_rawseti(L, -2, (lua_Integer)i + 1);
         }
+        if (frozen) tpl_freeze_built(L, -1);
         break;
     case VAL_MAP:
         lua_createtable(L, 0, (int)v->n); /* stack: map */
         for (size_t i = 0; i < v->n; i++) {
             push_key(L, v->entries[i].key);
-            push_value(L, v->entries[i].val);
+            push_value(L, v->entries[i].val, frozen);
             lua_rawset(L, -3);
         }
+        if (frozen) tpl_freeze_built(L, -1);
         break;
     }
 }
@@ -232,13 +236,6 @@ static void install_terms(lua_State *L, const site *s)
     free(fill);
 }
 
-/* Pushes a value converted from front matter, frozen when it is a table. */
-static void push_frozen(lua_State *L, const value *v)
-{
-    push_value(L, v);
-    if (lua_istable(L, -1)) tpl_freeze(L, -1);
-}
-
 /* Sets the kept front matter field key ("" for all of them) on the page table on top of the
  * stack, unless it is set already. */
 static void set_kept_fields(lua_State *L, const page *p, const char *key)
@@ -251,7 +248,7 @@ static void set_kept_fields(lua_State *L, const page *p, const char *key)
         lua_pop(L, 1);
         if (computed) continue;
         lua_pushstring(L, e->key);
-        push_frozen(L, e->val);
+        push_value(L, e->val, true);
         lua_rawset(L, -3); /* stack: page */
     }
 }
@@ -431,7 +428,7 @@ static void load_front(lua_State *L, int t, const page *p)
     lua_Integer set = 1;
     for (size_t k = 0; front && k < front->n; k++) {
         const value_entry *e = &front->entries[k];
-        push_frozen(L, e->val); /* one conversion for params and the page alike */
+        push_value(L, e->val, true); /* one conversion for params and the page alike */
         if (is_lazy_front(e->key)) {
             lua_pushvalue(L, -1);
             lua_setfield(L, t, e->key);
@@ -633,7 +630,7 @@ static void push_page_ref(lua_State *L, const page *p)
 
 static void set_config(lua_State *L, const site *s, const char *field)
 {
-    push_value(L, value_get(s->config, field));
+    push_value(L, value_get(s->config, field), false);
     lua_setfield(L, -2, field);
 }
 
@@ -687,7 +684,7 @@ static void push_site(lua_State *L, const site *s)
     lua_setfield(L, -2, "now");
     static const char *fields[] = {"description", "params", "menu", "author", "publisher"};
     for (size_t i = 0; i < sizeof fields / sizeof *fields; i++) set_config(L, s, fields[i]);
-    push_value(L, s->config);
+    push_value(L, s->config, false);
     lua_setfield(L, -2, "config");
     lua_createtable(L, 0, 1);
     lua_pushcfunction(L, site_lazy);

@@ -570,13 +570,10 @@ static int sb_pairs(lua_State *L)
     return 3;
 }
 
-/* Pushes the proxy of the table at t: the one made earlier in this freeze (seen), or a new
- * one, in which case t is queued on work to have its fields frozen. */
-static void push_proxy(lua_State *L, int t, int seen, int work, lua_Integer *nwork)
+/* Pushes a new proxy of the table at t. */
+static void push_new_proxy(lua_State *L, int t)
 {
-    lua_pushvalue(L, t);
-    if (lua_rawget(L, seen) != LUA_TNIL) return; /* stack: proxy */
-    lua_pop(L, 1);
+    t = lua_absindex(L, t);
     lua_newtable(L);              /* stack: proxy */
     lua_createtable(L, 0, 5);     /* stack: proxy mt */
     lua_pushvalue(L, t);
@@ -590,6 +587,16 @@ static void push_proxy(lua_State *L, int t, int seen, int work, lua_Integer *nwo
     lua_pushliteral(L, LOCKED);
     lua_setfield(L, -2, "__metatable");
     lua_setmetatable(L, -2);      /* stack: proxy */
+}
+
+/* Pushes the proxy of the table at t: the one made earlier in this freeze (seen), or a new
+ * one, in which case t is queued on work to have its fields frozen. */
+static void push_proxy(lua_State *L, int t, int seen, int work, lua_Integer *nwork)
+{
+    lua_pushvalue(L, t);
+    if (lua_rawget(L, seen) != LUA_TNIL) return; /* stack: proxy */
+    lua_pop(L, 1);
+    push_new_proxy(L, t);
     lua_pushvalue(L, t);
     lua_pushvalue(L, -2);
     lua_rawset(L, seen);
@@ -633,6 +640,14 @@ void tpl_freeze(lua_State *L, int idx)
         lua_pop(L, 1);
     }
     lua_pop(L, 2);
+}
+
+void tpl_freeze_built(lua_State *L, int idx)
+{
+    idx = lua_absindex(L, idx);
+    luaL_checkstack(L, 4, "freezing template data");
+    push_new_proxy(L, idx);
+    lua_replace(L, idx);
 }
 
 /* Copies the fields of the table (or proxy) at src into the table at dst. */

@@ -103,5 +103,8 @@ const char *tpl_to_safe(lua_State *L, int idx, size_t *n);
  * The tables behind the proxies keep their proxies in place of their table values; other
  * references to them stay writable from C. Table keys are not frozen.) */
 void tpl_freeze(lua_State *L, int idx);
+/* tpl_freeze for a table built bottom-up, whose table values are proxies already: replaces
+ * the table at idx with its proxy without looking inside (no walk, no bookkeeping). */
+void tpl_freeze_built(lua_State *L, int idx);
 
 #endif
