@@ -236,13 +236,13 @@ static void install_terms(lua_State *L, const site *s)
     free(fill);
 }
 
-/* Sets the kept front matter field key ("" for all of them) on the page table on top of the
- * stack, unless it is set already. */
+/* Sets the kept front matter field key (one is_kept_front accepts, or "" for all of them) on
+ * the page table on top of the stack, unless it is set already. */
 static void set_kept_fields(lua_State *L, const page *p, const char *key)
 {
     for (size_t i = 0; p->front && i < p->front->n; i++) {
         const value_entry *e = &p->front->entries[i];
-        if (!is_kept_front(e->key) || (*key && strcmp(key, e->key) != 0)) continue;
+        if (*key ? strcmp(key, e->key) != 0 : !is_kept_front(e->key)) continue;
         lua_pushstring(L, e->key);
         bool computed = lua_rawget(L, -2) != LUA_TNIL;
         lua_pop(L, 1);

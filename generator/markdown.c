@@ -1444,8 +1444,9 @@ static void link_markup(cmark_node *n, bool unsafe, buf_t *markup, buf_t *value)
     buf_put(markup, e, elen);
     buf_putc(markup, '"');
     for (size_t i = 0; i < elen;) {
-        if (e[i] == '&' && strncmp(e + i, "&amp;", 5) == 0) buf_putc(value, '&'), i += 5;
-        else if (e[i] == '&' && strncmp(e + i, "&#x27;", 6) == 0) buf_putc(value, '\''), i += 6;
+        if (e[i] != '&') buf_putc(value, e[i++]);
+        else if (strncmp(e + i, "&amp;", 5) == 0) buf_putc(value, '&'), i += 5;
+        else if (strncmp(e + i, "&#x27;", 6) == 0) buf_putc(value, '\''), i += 6;
         else buf_putc(value, e[i++]);
     }
     cmark_strbuf_free(&esc);

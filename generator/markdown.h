@@ -88,10 +88,9 @@ void md_items_free(md_item *items, size_t n);
  *   position or the block's start is used.
  * - items (with md_options.items): each link, image and heading id as cmark-gfm wrote it into
  *   html, each found there (the exact markup, in order, and as many of each kind as html
- *   holds). items_known is
- *   false, and items empty, when the document has raw HTML that is let through (unsafe) or
- *   footnotes, whose markup cmark writes on its own, or when any item is not where it should
- *   be; a link checker must then parse html itself.
+ *   holds). items_known is false, and items empty, when the document has raw HTML that is
+ *   let through (unsafe) or footnotes, whose markup cmark writes on its own, or when any
+ *   item is not where it should be; a link checker must then parse html itself.
  * - Several threads may call md_render at once, once md_global_init has run: cmark-gfm 0.29
  *   edits global tables while it parses; md_global_init settles them for good (see
  *   markdown.c), or, where it cannot, parsing is serialised inside. Link with pthreads. */

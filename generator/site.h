@@ -152,7 +152,8 @@ typedef struct page_field {
 
 /* What a render reads of a page's file, read again then. */
 typedef struct page_text {
-    value_doc *doc;      /* the whole front matter, parsed again (owned); NULL when none */
+    value_doc *doc;      /* the whole front matter, parsed again or taken from page.whole
+                          * (owned); NULL when none */
     value *front;        /* its root map, Markdown fields rendered; NULL when none */
     md_link *fm_links;   /* the links written in those Markdown fields, in file order */
     size_t nfm_links;
@@ -164,10 +165,11 @@ typedef struct page_text {
 /* Reads p's file again: its whole front matter (Markdown fields rendered, their links kept)
  * and, with body, its rendered Markdown body (headings get ids, links keep their file
  * positions). With body (the page's own render) the front matter is taken from p->whole
- * when loading kept it there, instead of parsed again. With items, md_result.items and page_text.fields are filled for the link check.
- * Returns false, with an error in dl (may be NULL), when the file can no longer be read or
- * has changed since the site was loaded; out is then empty. A page without a source file
- * gives nothing. Caller frees out with page_text_free(). Safe from several threads. */
+ * when loading kept it there, instead of parsed again. With items, md_result.items and
+ * page_text.fields are filled for the link check. Returns false, with an error in dl (may be
+ * NULL), when the file can no longer be read or has changed since the site was loaded; out
+ * is then empty. A page without a source file gives nothing. Caller frees out with
+ * page_text_free(). Safe from several threads. */
 bool site_read_page(const site *s, const page *p, bool body, bool items, page_text *out,
                     diag_list *dl);
 void page_text_free(page_text *t);

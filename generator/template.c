@@ -214,14 +214,12 @@ typedef struct rope {
     bool used;      /* an item of a rope already */
 } rope;
 
-/* The rope at idx, with its list pushed; NULL, pushing nothing, for any other value. */
-static rope *rope_at(lua_State *L, int idx)
+/* For the safe string at idx: pushes its text or, for a rope, its list and returns the rope
+ * (NULL for a plain one). */
+static rope *safe_value(lua_State *L, int idx)
 {
     idx = lua_absindex(L, idx);
-    if (!luaL_testudata(L, idx, SAFE_MT)) return NULL;
-    if (lua_getiuservalue(L, idx, 1) == LUA_TTABLE) return lua_touserdata(L, idx);
-    lua_pop(L, 1);
-    return NULL;
+    return lua_getiuservalue(L, idx, 1) == LUA_TTABLE ? lua_touserdata(L, idx) : NULL;
 }
 
 /* Copies the text of the first n items of the output list at list to p, never past end;
@@ -257,16 +255,23 @@ static void raise_memory(lua_State *L)
     lua_error(L);
 }
 
-/* Turns the rope at idx into a plain safe string: its text, put together at its size. */
+/* Copies the text of the rope r, whose list is on top of the stack, to p (r->size bytes),
+ * and pops the list. */
+static void rope_write(lua_State *L, const rope *r, char *p)
+{
+    if (rope_copy(L, -1, r->n, p, p + r->size) != p + r->size)
+        luaL_error(L, "template output changed after it was written");
+    lua_pop(L, 1);
+}
+
+/* Turns the rope r at idx into a plain safe string: its text, put together at its size. */
 static void rope_flatten(lua_State *L, int idx, const rope *r)
 {
     idx = lua_absindex(L, idx);
     luaL_Buffer b;
     char *p = luaL_buffinitsize(L, &b, r->size);
     lua_getiuservalue(L, idx, 1); /* the stack is used between buffer calls, evenly */
-    if (rope_copy(L, -1, r->n, p, p + r->size) != p + r->size)
-        luaL_error(L, "template output changed after it was written");
-    lua_pop(L, 1);
+    rope_write(L, r, p);
     luaL_pushresultsize(&b, r->size);
     lua_setiuservalue(L, idx, 1);
 }
@@ -280,24 +285,23 @@ static void wrap_list(lua_State *L)
     int depth = 1;
     for (lua_Integer i = 1; i <= n; i++) {
         int t = lua_rawgeti(L, list, i);
-        rope *r = t == LUA_TUSERDATA ? rope_at(L, -1) : NULL;
-        if (r && (r->used || r->depth >= ROPE_DEPTH)) {
-            lua_pop(L, 1);
-            rope_flatten(L, -1, r);
-            r = NULL;
+        rope *r = NULL;
+        if (t == LUA_TUSERDATA && luaL_testudata(L, -1, SAFE_MT)) {
+            r = safe_value(L, -1);
+            if (r && (r->used || r->depth >= ROPE_DEPTH)) {
+                lua_pop(L, 1);
+                rope_flatten(L, -1, r);
+                r = safe_value(L, -1);
+            }
+        } else if (t != LUA_TSTRING) {
+            luaL_error(L, "template output holds a %s value", luaL_typename(L, -1));
         }
         if (r) {
             r->used = true;
             if (r->depth >= depth) depth = r->depth + 1;
             len = r->size;
-        } else if (t == LUA_TSTRING) {
-            len = lua_rawlen(L, -1);
-        } else if (t == LUA_TUSERDATA && luaL_testudata(L, -1, SAFE_MT)) {
-            lua_getiuservalue(L, -1, 1);
-            len = lua_rawlen(L, -1);
         } else {
-            luaL_error(L, "template output holds a %s value", luaL_typename(L, -1));
-            return;
+            len = lua_rawlen(L, -1); /* the string, or the safe string's text */
         }
         if (len > SIZE_MAX - size) raise_memory(L);
         size += len;
@@ -318,12 +322,12 @@ static const char *safe_text(lua_State *L, int idx, size_t *n)
 {
     idx = lua_absindex(L, idx);
     if (!luaL_testudata(L, idx, SAFE_MT)) return NULL;
-    rope *r = rope_at(L, idx);
+    rope *r = safe_value(L, idx);
     if (r) {
         lua_pop(L, 1);
         rope_flatten(L, idx, r);
+        safe_value(L, idx);
     }
-    lua_getiuservalue(L, idx, 1);
     return lua_tolstring(L, -1, n);
 }
 
@@ -385,13 +389,9 @@ static int safe_len(lua_State *L)
 {
     size_t n;
     luaL_checkudata(L, 1, SAFE_MT);
-    rope *r = rope_at(L, 1);
-    if (r) {
-        n = r->size;
-    } else {
-        lua_getiuservalue(L, 1, 1);
-        lua_tolstring(L, -1, &n);
-    }
+    rope *r = safe_value(L, 1);
+    if (r) n = r->size;
+    else lua_tolstring(L, -1, &n);
     lua_pushinteger(L, (lua_Integer)n);
     return 1;
 }
@@ -1236,11 +1236,9 @@ static int render_main(lua_State *L)
     lua_setmetatable(L, -2);
     render_chain(L, e, lua_tostring(L, 2), lua_gettop(L)); /* stack: … env list */
     wrap_list(L);                                  /* stack: … env page */
-    rope *r = rope_at(L, -1);                      /* stack: … env page list */
+    const rope *r = safe_value(L, -1);             /* stack: … env page list */
     buf_grow(e->out, r->size);
-    char *p = e->out->ptr + e->out->len;
-    if (rope_copy(L, -1, r->n, p, p + r->size) != p + r->size)
-        luaL_error(L, "template output changed after it was written");
+    rope_write(L, r, e->out->ptr + e->out->len);
     e->out->len += r->size;
     e->out->ptr[e->out->len] = '\0';
     return 0;
