@@ -30,6 +30,8 @@ static void test_utf8(void)
     CHECK(utf8_valid("0123456789\xc3\xa9" "abcdefghijklmnop", 28, &bad));
     CHECK(!utf8_valid("0123456789abcdefghij\xffklmnop", 27, &bad));
     CHECK_INT(bad, 20);
+    CHECK(!utf8_valid("0123456789abcdef\xffghijklmnopq", 28, &bad)); /* first of eight */
+    CHECK_INT(bad, 16);
     CHECK(!utf8_valid("0123456789abcdefghijklmnopqrstu\xe2\x82", 33, &bad));
     CHECK_INT(bad, 31);
 }
