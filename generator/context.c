@@ -916,11 +916,25 @@ static void next_chart_id(lua_State *L, buf_t *id)
     buf_printf(id, "rp-chart-%lld", (long long)n);
 }
 
-/* Calls fn(L, key index, value index, ud) for each pair of the table at idx, through
- * __pairs when it has one (frozen page data does). */
+/* Calls fn(L, ud) for each pair of the table at idx, with the key at -2 and the value at -1:
+ * with next() over a frozen table's own table when that one has no metatable (front matter
+ * data), else through __pairs when the table has one (a page table makes its fields first). */
 static void each_pair(lua_State *L, int idx, void (*fn)(lua_State *, void *), void *ud)
 {
     idx = lua_absindex(L, idx);
+    if (tpl_proxy_target(L, idx)) { /* stack: target */
+        if (!lua_getmetatable(L, -1)) {
+            idx = lua_gettop(L);
+            lua_pushnil(L);
+            while (lua_next(L, idx)) {
+                fn(L, ud);
+                lua_pop(L, 1);
+            }
+            lua_pop(L, 1);
+            return;
+        }
+        lua_pop(L, 2);
+    }
     if (luaL_getmetafield(L, idx, "__pairs") != LUA_TNIL) {
         lua_pushvalue(L, idx);
         lua_call(L, 1, 3); /* stack: f t k */

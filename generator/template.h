@@ -106,5 +106,9 @@ void tpl_freeze(lua_State *L, int idx);
 /* tpl_freeze for a table built bottom-up, whose table values are proxies already: replaces
  * the table at idx with its proxy without looking inside (no walk, no bookkeeping). */
 void tpl_freeze_built(lua_State *L, int idx);
+/* If the value at idx is a read-only proxy, pushes the table it guards and returns true;
+ * otherwise pushes nothing. For C helpers that read frozen data without going through the
+ * proxy's metamethods; the table must never reach a template. */
+bool tpl_proxy_target(lua_State *L, int idx);
 
 #endif
