@@ -11,6 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include <cmark-gfm-core-extensions.h>
 #include <cmark-gfm.h>
@@ -1586,14 +1589,59 @@ static const unsigned char word_class[256] = {
     2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
 };
 
+#ifdef __SSE2__
+/* Bit k set when byte k of v equals c. */
+static unsigned bytes_eq(__m128i v, char c)
+{
+    return (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8(c)));
+}
+
+/* Bit k set when byte k of v is in lo..hi. */
+static unsigned bytes_in(__m128i v, unsigned char lo, unsigned char hi)
+{
+    __m128i d = _mm_sub_epi8(v, _mm_set1_epi8((char)lo)); /* in range: 0 .. hi - lo */
+    return (unsigned)_mm_movemask_epi8(
+        _mm_cmpeq_epi8(_mm_min_epu8(d, _mm_set1_epi8((char)(hi - lo))), d));
+}
+
+/* md_count_words for the 64 bytes at p, with bit masks: with R the non-blank bytes and A the
+ * letters, digits and non-ASCII bytes (A is inside R), the first A of each run of R is a bit
+ * of A & ~(R + A): adding A's bit to its run clears the run from there and carries past its
+ * end, and each later A of the run adds to that carry and stays set. *carry (0 or 1) comes
+ * in set when the run that ends the previous block is already a word, and goes out so. */
+static size_t words64(const unsigned char *p, uint64_t *carry)
+{
+    uint64_t blank = 0, alnum = 0;
+    for (int k = 0; k < 4; k++) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + 16 * k));
+        unsigned b = bytes_eq(v, ' ') | bytes_eq(v, '\t') | bytes_eq(v, '\n') | bytes_eq(v, '\r');
+        unsigned a = (unsigned)_mm_movemask_epi8(v) | bytes_in(v, '0', '9') |
+                     bytes_in(_mm_or_si128(v, _mm_set1_epi8(0x20)), 'a', 'z'); /* A-Z too */
+        blank |= (uint64_t)b << (16 * k);
+        alnum |= (uint64_t)a << (16 * k);
+    }
+    uint64_t run = ~blank, sum, total;
+    bool c1 = __builtin_add_overflow(run, alnum, &sum);
+    bool c2 = __builtin_add_overflow(sum, *carry, &total);
+    *carry = c1 | c2;
+    return (size_t)__builtin_popcountll(alnum & ~total);
+}
+#endif
+
 size_t md_count_words(const char *text, size_t len)
 {
+    const unsigned char *s = (const unsigned char *)text;
+    size_t words = 0, i = 0;
+    unsigned counted = 0; /* 1: the current run is already a word */
+#ifdef __SSE2__
+    uint64_t carry = 0;
+    for (; len - i >= 64; i += 64)
+        words += words64(s + i, &carry);
+    counted = (unsigned)carry;
+#endif
     /* Without branches on the bytes (words and blanks alternate too often to predict): a
      * run of non-blank bytes counts once, at its first letter or digit. */
-    const unsigned char *s = (const unsigned char *)text;
-    size_t words = 0;
-    unsigned counted = 0; /* 1: the current run is already a word */
-    for (size_t i = 0; i < len; i++) {
+    for (; i < len; i++) {
         unsigned k = word_class[s[i]], first = (k >> 1) & ~counted;
         words += first;
         counted = (counted | first) & (k != 0);

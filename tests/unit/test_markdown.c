@@ -1,6 +1,9 @@
 /* test_markdown.c — GFM rendering, heading ids and toc, link positions, word counts, and
  * hostile inputs for the markdown module. */
+#include <ctype.h>
 #include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -355,12 +358,59 @@ static void test_words(void)
     CHECK_INT(words(""), 0);
     CHECK_INT(words("- | ``` # --- > *"), 0); /* no letter or digit: no word */
     CHECK_INT(words("été\tnaïve\r\nx"), 3);
+    /* Long texts are read 64 bytes at a time: a run that crosses a block boundary (with its
+     * first letter before, after or on it) still counts once. */
+    CHECK_INT(words("                                                              ab cd"), 2);
+    CHECK_INT(words("***************************************************************a b"), 2);
+    CHECK_INT(words("                                                               a-------"
+                    "---------------------------------------------------------b c"), 2);
     CHECK_INT(md_reading_minutes(0), 0);
     CHECK_INT(md_reading_minutes(1), 1);
     CHECK_INT(md_reading_minutes(220), 1);
     CHECK_INT(md_reading_minutes(221), 2);
     CHECK_INT(md_reading_minutes(440), 2);
     CHECK_INT(md_reading_minutes(441), 3);
+}
+
+/* The same count, the obvious way, to hold md_count_words to on random text. */
+static size_t words_slowly(const unsigned char *s, size_t len)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < len;) {
+        if (strchr(" \t\n\r", s[i]) && s[i]) {
+            i++;
+            continue;
+        }
+        bool word = false;
+        for (; i < len && !(strchr(" \t\n\r", s[i]) && s[i]); i++)
+            word = word || s[i] >= 0x80 || isalnum(s[i]);
+        n += word;
+    }
+    return n;
+}
+
+static void test_words_random(void)
+{
+    static const unsigned char blanks[] = " \t\n\r";
+    static const unsigned char others[] = {'\v', 'a', 'Z', '5', 'z', '@', '[', '`', '{', '/',
+                                           ':',  '-', '*', '0', '9', 0xC3, 0x80, 0x7F};
+    unsigned char text[300];
+    uint32_t seed = 12345;
+    for (int round = 0; round < 3000; round++) {
+        size_t len = (size_t)round % sizeof text;
+        uint32_t blank_one_in = round % 3 == 0 ? 2 : round % 3 == 1 ? 12 : 90; /* run lengths */
+        for (size_t i = 0; i < len; i++) {
+            seed = seed * 1103515245u + 12345u;
+            uint32_t r = seed >> 8;
+            text[i] = r % blank_one_in == 0 ? blanks[(r >> 8) % 4]
+                                            : others[(r >> 8) % sizeof others];
+        }
+        size_t got = md_count_words((const char *)text, len), want = words_slowly(text, len);
+        if (got != want) {
+            CHECK_INT(got, want);
+            break;
+        }
+    }
 }
 
 /* ---- Hostile inputs ----------------------------------------------------------------------- */
@@ -572,6 +622,7 @@ int main(void)
     test_positions_tables_headings();
     test_positions_kinds();
     test_words();
+    test_words_random();
     test_base_path();
     test_pathological();
     test_odd_bytes();
