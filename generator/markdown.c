@@ -19,15 +19,7 @@
 #include <cmark-gfm.h>
 #include <cmark-gfm/houdini.h>
 
-#if defined(__SANITIZE_ADDRESS__)
-#include <sanitizer/asan_interface.h>
-#define POISON(p, n) ASAN_POISON_MEMORY_REGION(p, n)
-#define UNPOISON(p, n) ASAN_UNPOISON_MEMORY_REGION(p, n)
-#else
-#define POISON(p, n) ((void)(p), (void)(n))
-#define UNPOISON(p, n) ((void)(p), (void)(n))
-#endif
-
+#include "arena.h"
 #include "buf.h"
 #include "slug.h"
 #include "util.h"
@@ -75,126 +67,28 @@ static void parse_end(bool locked)
 /* cmark-gfm allocates every node, string and buffer of a document separately: thousands of
  * mallocs and frees for a page. md_render gives its parser an arena of the calling thread
  * instead, and drops everything at once when it is done (nothing cmark allocated outlives
- * md_render: what md_result keeps is copied). Each block starts with its size, for realloc;
- * the last block can grow where it is. The chunks stay with the thread for its next render and
- * are freed when it exits. Under AddressSanitizer the memory is poisoned between renders. */
-
-typedef struct arena_chunk {
-    struct arena_chunk *next;
-    size_t cap, used;
-    max_align_t data[]; /* cap bytes */
-} arena_chunk;
-
-typedef struct arena {
-    arena_chunk *chunks; /* the one in use first; the others are full or not used yet */
-    void *last;          /* the newest block, which realloc can grow in place */
-} arena;
-
-#define ARENA_HEADER sizeof(max_align_t)
-#define ARENA_CHUNK (256 * 1024 - 64)
-
+ * md_render: what md_result keeps is copied). */
 static __thread arena md_arena;
-static pthread_key_t arena_key;
-static pthread_once_t arena_once = PTHREAD_ONCE_INIT;
 
-static void arena_release(void *unused)
-{
-    (void)unused;
-    for (arena_chunk *c = md_arena.chunks, *next; c; c = next) {
-        next = c->next;
-        UNPOISON(c->data, c->cap);
-        free(c);
-    }
-    md_arena = (arena){0};
-}
-
-static void arena_key_create(void)
-{
-    pthread_key_create(&arena_key, arena_release);
-}
-
-static size_t round_up(size_t n)
-{
-    return (n + ARENA_HEADER - 1) / ARENA_HEADER * ARENA_HEADER;
-}
-
-static void *arena_take(size_t size)
-{
-    if (size > SIZE_MAX / 2) return NULL;
-    size_t need = ARENA_HEADER + round_up(size ? size : 1);
-    arena_chunk *c = md_arena.chunks;
-    if (!c || c->cap - c->used < need) {
-        /* a chunk with room further down the list (emptied by the last reset), else a new one */
-        arena_chunk **at = c ? &c->next : &md_arena.chunks;
-        while (*at && (*at)->cap - (*at)->used < need) at = &(*at)->next;
-        if (*at) {
-            arena_chunk *found = *at;
-            *at = found->next;
-            c = found;
-        } else {
-            size_t cap = need > ARENA_CHUNK ? need : ARENA_CHUNK;
-            c = malloc(sizeof *c + cap);
-            if (!c) return NULL;
-            c->cap = cap;
-            c->used = 0;
-            POISON(c->data, cap);
-            pthread_once(&arena_once, arena_key_create);
-            pthread_setspecific(arena_key, &md_arena); /* so the thread's exit frees them */
-        }
-        c->next = md_arena.chunks;
-        md_arena.chunks = c;
-    }
-    char *b = (char *)c->data + c->used;
-    c->used += need;
-    UNPOISON(b, need);
-    memcpy(b, &size, sizeof size);
-    md_arena.last = b + ARENA_HEADER;
-    return md_arena.last;
-}
-
-static void *arena_calloc(size_t n, size_t size)
+static void *md_calloc(size_t n, size_t size)
 {
     if (size && n > SIZE_MAX / size) return NULL;
-    void *p = arena_take(n * size);
+    void *p = arena_alloc(&md_arena, n * size);
     if (p) memset(p, 0, n * size);
     return p;
 }
 
-static void *arena_realloc(void *p, size_t size)
+static void *md_realloc(void *p, size_t size)
 {
-    if (!p) return arena_take(size);
-    size_t old;
-    memcpy(&old, (char *)p - ARENA_HEADER, sizeof old);
-    if (size <= old) return p;
-    arena_chunk *c = md_arena.chunks;
-    size_t grow = round_up(size) - round_up(old ? old : 1);
-    if (p == md_arena.last && c->cap - c->used >= grow) {
-        UNPOISON((char *)c->data + c->used, grow);
-        c->used += grow;
-        memcpy((char *)p - ARENA_HEADER, &size, sizeof size);
-        return p;
-    }
-    void *n = arena_take(size);
-    if (n) memcpy(n, p, old);
-    return n;
+    return arena_realloc(&md_arena, p, size);
 }
 
-static void arena_free(void *p)
+static void md_free(void *p)
 {
     (void)p; /* everything goes at once, in arena_reset */
 }
 
-/* Makes every chunk empty again, for the next render. */
-static void arena_reset(void)
-{
-    for (arena_chunk *c = md_arena.chunks; c; c = c->next) {
-        POISON(c->data, c->cap);
-        c->used = 0;
-    }
-    md_arena.last = NULL;
-}
-
-static cmark_mem arena_mem = {arena_calloc, arena_realloc, arena_free};
+static cmark_mem arena_mem = {md_calloc, md_realloc, md_free};
 
 static const char *const extension_names[] = {
     "table", "strikethrough", "autolink", "tagfilter", "tasklist",
@@ -1564,7 +1458,7 @@ void md_render(const char *text, size_t len, int first_line, int first_col, cons
     out->html = xstrndup(html, out->html_len);
     items_find(&c, opt, out);
     cmark_parser_free(parser);
-    arena_reset(); /* the tree, the parser and the HTML */
+    arena_reset(&md_arena); /* the tree, the parser and the HTML */
     ctx_free(&c);
 }
 

@@ -37,6 +37,20 @@ static int h_passed, h_failed;
         }                                                                                      \
     } while (0)
 
+/* For allocator tests: fills a block of n bytes with a pattern derived from seed, and tells
+ * whether a block still holds it. */
+static inline void harness_fill(unsigned char *b, size_t n, unsigned seed)
+{
+    for (size_t i = 0; i < n; i++) b[i] = (unsigned char)(seed * 31 + i);
+}
+
+static inline int harness_holds(const unsigned char *b, size_t n, unsigned seed)
+{
+    for (size_t i = 0; i < n; i++)
+        if (b[i] != (unsigned char)(seed * 31 + i)) return 0;
+    return 1;
+}
+
 /* Prints the closing line ctest logs show and returns the process exit status. */
 static inline int harness_done(void)
 {

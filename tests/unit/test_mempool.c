@@ -8,19 +8,6 @@
 #include "harness.h"
 #include "mempool.h"
 
-/* A block of n bytes filled with a pattern derived from seed. */
-static void fill(unsigned char *b, size_t n, unsigned seed)
-{
-    for (size_t i = 0; i < n; i++) b[i] = (unsigned char)(seed * 31 + i);
-}
-
-static bool holds(const unsigned char *b, size_t n, unsigned seed)
-{
-    for (size_t i = 0; i < n; i++)
-        if (b[i] != (unsigned char)(seed * 31 + i)) return false;
-    return true;
-}
-
 static void test_reuse(void)
 {
     mempool *p = mempool_new();
@@ -57,8 +44,8 @@ static void test_resizes_keep_bytes(void)
         size_t kept = have < n ? have : n;
         /* A new pattern at each step, so a block that comes back from a free list still
          * holding an older step's bytes does not pass for a copy. */
-        CHECK(holds(nb, kept, (unsigned)k + 6));
-        fill(nb, n, (unsigned)k + 7);
+        CHECK(harness_holds(nb, kept, (unsigned)k + 6));
+        harness_fill(nb, n, (unsigned)k + 7);
         b = nb;
         have = n;
     }
@@ -78,10 +65,10 @@ static void test_churn(void)
         for (int i = 0; i < N; i++) {
             sizes[i] = (size_t)(i * 7919 % 300) + 1; /* some above MEMPOOL_SMALL */
             blocks[i] = mempool_realloc(p, NULL, 0, sizes[i]);
-            fill(blocks[i], sizes[i], (unsigned)i);
+            harness_fill(blocks[i], sizes[i], (unsigned)i);
         }
         bool intact = true;
-        for (int i = 0; i < N; i++) intact = intact && holds(blocks[i], sizes[i], (unsigned)i);
+        for (int i = 0; i < N; i++) intact = intact && harness_holds(blocks[i], sizes[i], (unsigned)i);
         CHECK(intact);
         /* The same blocks again: the freed ones of the round before serve them all. */
         if (round == 0) first_round = mempool_slab_bytes(p);
