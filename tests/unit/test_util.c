@@ -138,6 +138,14 @@ static void test_json(void)
     buf_clear(&b);
     json_put_cstr(&b, NULL);
     CHECK_STR(b.ptr, "\"\"");
+    /* Other characters that start with 0xE2 pass as they are ("→", and one cut short at the
+     * end); plain runs before, between and after escapes are kept whole. */
+    buf_clear(&b);
+    json_put_cstr(&b, "<a \xe2\x86\x92 b\xe2\x80\xa8" "c>\xe2\x80");
+    CHECK_STR(b.ptr, "\"\\u003ca \xe2\x86\x92 b\\u2028c\\u003e\xe2\x80\"");
+    buf_clear(&b);
+    json_put_cstr(&b, "plain text only");
+    CHECK_STR(b.ptr, "\"plain text only\"");
     buf_free(&b);
 }
 
