@@ -978,24 +978,50 @@ static void add_point(lua_State *L, void *ud)
     if (year > sb->last) sb->last = year;
 }
 
-/* Reads a series from the value at idx: a page (its adoption.series) or a series table
- * {[2020] = 74, …}. Also gives the page's title and url when idx is a page. */
+enum { SERIES_NONE, SERIES_PAGE, SERIES_BARE };
+
+/* Pushes the series of the table at idx, or nil: a page's adoption.series (SERIES_PAGE, which
+ * is also the answer for a page whose adoption has no series), or the table itself when it is
+ * a bare series {[2020] = 74, …}, with neither adoption nor title (SERIES_BARE). */
+static int push_series(lua_State *L, int idx)
+{
+    idx = lua_absindex(L, idx);
+    luaL_checktype(L, idx, LUA_TTABLE);
+    int t = lua_getfield(L, idx, "adoption");
+    if (t == LUA_TTABLE) {
+        if (lua_getfield(L, -1, "series") != LUA_TTABLE) {
+            lua_pop(L, 1);
+            lua_pushnil(L);
+        }
+        lua_remove(L, -2);
+        return SERIES_PAGE;
+    }
+    lua_pop(L, 1);
+    if (t == LUA_TNIL && lua_getfield(L, idx, "title") == LUA_TNIL) {
+        lua_pop(L, 1);
+        lua_pushvalue(L, idx);
+        return SERIES_BARE;
+    }
+    if (t == LUA_TNIL) lua_pop(L, 1);
+    lua_pushnil(L);
+    return SERIES_NONE;
+}
+
+/* Reads the series of the value at idx (see push_series). Also gives the page's title and url
+ * when idx is a page. */
 static chart_series read_series(lua_State *L, int idx, series_buf *sb)
 {
     idx = lua_absindex(L, idx);
     chart_series s = {0};
     *sb = (series_buf){0};
-    luaL_checktype(L, idx, LUA_TTABLE);
     int top = lua_gettop(L);
-    if (lua_getfield(L, idx, "adoption") == LUA_TTABLE) { /* a page */
-        lua_getfield(L, -1, "series");
-        if (lua_istable(L, -1)) each_pair(L, lua_gettop(L), add_point, sb);
+    int kind = push_series(L, idx);
+    if (lua_istable(L, -1)) each_pair(L, -1, add_point, sb);
+    if (kind == SERIES_PAGE) {
         lua_getfield(L, idx, "title");
         s.label = lua_tostring(L, -1);
         lua_getfield(L, idx, "url");
         s.url = lua_tostring(L, -1);
-    } else if (lua_isnil(L, -1) && lua_getfield(L, idx, "title") == LUA_TNIL) {
-        each_pair(L, idx, add_point, sb); /* a bare series */
     }
     /* label and url stay valid: the strings are held by the (frozen) page tables */
     lua_settop(L, top);
@@ -1054,6 +1080,27 @@ static int chart_trend_lua(lua_State *L)
     return 1;
 }
 
+static void latest_year(lua_State *L, void *ud)
+{
+    lua_Integer *year = ud;
+    if (lua_isinteger(L, -2) && lua_type(L, -1) == LUA_TNUMBER && lua_tointeger(L, -2) > *year)
+        *year = lua_tointeger(L, -2);
+}
+
+/* chart.latest(page or series) — the latest year and its value, as the series holds it (an
+ * integer stays one); nothing when there is no series. */
+static int chart_latest_lua(lua_State *L)
+{
+    push_series(L, 1);
+    if (!lua_istable(L, -1)) return 0;
+    lua_Integer year = LUA_MININTEGER;
+    each_pair(L, -1, latest_year, &year);
+    if (year == LUA_MININTEGER) return 0;
+    lua_pushinteger(L, year);
+    lua_geti(L, -2, year);
+    return 2;
+}
+
 /* chart.compare(pages [, title]) and chart.lines(pages [, title]) — the latest values as
  * sorted bars, or the series as lines (at most six). */
 static int compare(lua_State *L, bool lines)
@@ -1095,8 +1142,9 @@ static void install_charts(tpl_engine *e)
 {
     lua_State *L = tpl_engine_state(e);
     static const luaL_Reg fns[] = {{"adoption", chart_adoption_lua}, {"spark", chart_spark_lua},
-                                   {"trend", chart_trend_lua},       {"compare", chart_compare_lua},
-                                   {"lines", chart_lines_lua},       {NULL, NULL}};
+                                   {"trend", chart_trend_lua},       {"latest", chart_latest_lua},
+                                   {"compare", chart_compare_lua},   {"lines", chart_lines_lua},
+                                   {NULL, NULL}};
     luaL_newlib(L, fns);
     tpl_freeze(L, -1);
     tpl_engine_set_global(e, "chart");
