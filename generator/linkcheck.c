@@ -852,12 +852,13 @@ static char *sanitized_copy(const char *html, size_t *len, bool utf8, int *bad_l
 
 /* libxml2's memory. While it parses a page, libxml2 allocates and frees a block for about
  * every attribute and name, and grows every attribute value with realloc (2.9 starts each at
- * 100 bytes and grows it on the first byte): a tenth of its time went to malloc. During a
- * parse (parsing is set) its blocks come from an arena of the thread instead, dropped when
- * the parse ends; nothing libxml2 allocates then outlives the parse (the parser's context and
- * dictionary are freed, and the thread's last error is reset before the arena). Outside a
- * parse (xmlInitParser, other threads' libxml2 state) blocks come from malloc. Blocks from
- * malloc are told from arena blocks by their address. */
+ * 100 bytes and grows it on the first byte): a tenth of its instructions went to malloc,
+ * realloc and free. During a page's parse (parsing is set) its blocks come from an arena of
+ * the thread instead, dropped when the parse ends; nothing libxml2 allocates then outlives
+ * the parse (the parser's context and dictionary are freed, and the thread's last error is
+ * reset before the arena). Outside one (xmlInitParser, the external checker's parse of the
+ * pages it fetches) blocks come from malloc. Blocks from malloc are told from arena blocks
+ * by their address. */
 static __thread arena xml_arena;
 static __thread bool parsing;
 
