@@ -396,6 +396,7 @@ static void test_words_random(void)
                                            ':',  '-', '*', '0', '9', 0xC3, 0x80, 0x7F};
     unsigned char text[300];
     uint32_t seed = 12345;
+    int wrong = 0;
     for (int round = 0; round < 3000; round++) {
         size_t len = (size_t)round % sizeof text;
         uint32_t blank_one_in = round % 3 == 0 ? 2 : round % 3 == 1 ? 12 : 90; /* run lengths */
@@ -405,12 +406,9 @@ static void test_words_random(void)
             text[i] = r % blank_one_in == 0 ? blanks[(r >> 8) % 4]
                                             : others[(r >> 8) % sizeof others];
         }
-        size_t got = md_count_words((const char *)text, len), want = words_slowly(text, len);
-        if (got != want) {
-            CHECK_INT(got, want);
-            break;
-        }
+        if (md_count_words((const char *)text, len) != words_slowly(text, len)) wrong++;
     }
+    CHECK_INT(wrong, 0); /* texts of the 3,000 whose count differs */
 }
 
 /* ---- Hostile inputs ----------------------------------------------------------------------- */
