@@ -263,7 +263,7 @@ static void push_page_list(lua_State *L, page *const *list, size_t n)
         push_page_ref(L, list[i]);
         lua_rawseti(L, -2, (lua_Integer)i + 1);
     }
-    tpl_freeze(L, -1);
+    tpl_freeze_built(L, -1); /* page tables are proxies already */
 }
 
 /* __index of a lazy page list (push_page_list_lazy): entry k made on first use and kept. */
@@ -302,7 +302,7 @@ static void push_page_list_lazy(lua_State *L, page *const *list, size_t n)
     lua_pushcclosure(L, lazy_list_len, 1);
     lua_setfield(L, -2, "__len");
     lua_setmetatable(L, -2);
-    tpl_freeze(L, -1);
+    tpl_freeze_built(L, -1); /* no entries yet; each one made is a page proxy */
 }
 
 /* page.terms = {tags = {term pages}, categories = {…}}, for regular pages only. */
@@ -363,7 +363,7 @@ static void push_paginator(lua_State *L, const site *s, const page *p)
         push_pager_url(L, s, first, k);
         lua_rawseti(L, -2, (lua_Integer)k);
     }
-    tpl_freeze(L, -1);
+    tpl_freeze_built(L, -1);
     lua_setfield(L, -2, "urls");
     static const char *const names[] = {"first", "last", "prev", "next"};
     size_t at[] = {1, p->npagers, p->pager - 1, p->pager + 1};
@@ -372,7 +372,7 @@ static void push_paginator(lua_State *L, const site *s, const page *p)
         push_pager_url(L, s, first, at[i]);
         lua_setfield(L, -2, names[i]);
     }
-    tpl_freeze(L, -1);
+    tpl_freeze_built(L, -1); /* its pages and urls are proxies already */
 }
 
 /* Pushes the value of page p's field ref_fields[r]. */
@@ -437,7 +437,7 @@ static void load_front(lua_State *L, int t, const page *p)
         }
         lua_setfield(L, -2, e->key);
     }
-    tpl_freeze(L, -1);
+    tpl_freeze_built(L, -1);
     lua_setfield(L, t, "params");                      /* stack: loaded record */
     lua_rawseti(L, -2, (lua_Integer)lua_rawlen(L, -2) + 1);
     lua_pop(L, 1);
@@ -559,9 +559,10 @@ static void push_toc(lua_State *L, const md_result *body)
         set_int(L, "level", body->toc[i].level);
         set_str(L, "id", body->toc[i].id);
         set_str(L, "text", body->toc[i].text);
+        tpl_freeze_built(L, -1);
         lua_rawseti(L, -2, (lua_Integer)i + 1);
     }
-    tpl_freeze(L, -1);
+    tpl_freeze_built(L, -1);
 }
 
 /* Pushes a new table with the page's own fields (no links to other pages yet). */
@@ -615,7 +616,7 @@ static void push_page_ref(lua_State *L, const page *p)
         lua_pushvalue(L, -2);
         lua_rawseti(L, -2, (lua_Integer)p->index + 1);
         lua_pop(L, 1);
-        tpl_freeze(L, -1);                           /* stack: pages proxy */
+        tpl_freeze_built(L, -1);                     /* stack: pages proxy (fields: scalars) */
         lua_pushvalue(L, -1);
         lua_rawseti(L, -3, (lua_Integer)p->index + 1);
         lua_rawgetp(L, LUA_REGISTRYINDEX, &CACHED_KEY);
@@ -657,7 +658,7 @@ static void push_site_ref(lua_State *L, const void *ud, int k)
             lua_rawseti(L, -2, ++n);
         }
     }
-    tpl_freeze(L, -1);
+    tpl_freeze_built(L, -1); /* page tables are proxies already */
 }
 
 /* __index of the site table: makes home, pages (the regular pages), sections and
