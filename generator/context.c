@@ -918,25 +918,15 @@ static void next_chart_id(lua_State *L, buf_t *id)
 }
 
 /* Calls fn(L, ud) for each pair of the table at idx, with the key at -2 and the value at -1:
- * with next() over a frozen table's own table when that one has no metatable (front matter
- * data), else through __pairs when the table has one (a page table makes its fields first). */
+ * with next() over the table, or over the one a frozen table guards (its entries made first,
+ * tpl_frozen_entries), or through __pairs when a template gave the table one. */
 static void each_pair(lua_State *L, int idx, void (*fn)(lua_State *, void *), void *ud)
 {
     idx = lua_absindex(L, idx);
-    if (tpl_proxy_target(L, idx)) { /* stack: target */
-        if (!lua_getmetatable(L, -1)) {
-            idx = lua_gettop(L);
-            lua_pushnil(L);
-            while (lua_next(L, idx)) {
-                fn(L, ud);
-                lua_pop(L, 1);
-            }
-            lua_pop(L, 1);
-            return;
-        }
-        lua_pop(L, 2);
-    }
-    if (luaL_getmetafield(L, idx, "__pairs") != LUA_TNIL) {
+    int top = lua_gettop(L);
+    if (tpl_frozen_entries(L, idx)) {
+        idx = lua_gettop(L); /* stack: guarded */
+    } else if (luaL_getmetafield(L, idx, "__pairs") != LUA_TNIL) {
         lua_pushvalue(L, idx);
         lua_call(L, 1, 3); /* stack: f t k */
         for (;;) {
@@ -944,22 +934,20 @@ static void each_pair(lua_State *L, int idx, void (*fn)(lua_State *, void *), vo
             lua_pushvalue(L, -3);
             lua_pushvalue(L, -3);
             lua_call(L, 2, 2); /* stack: f t k k' v */
-            if (lua_isnil(L, -2)) {
-                lua_pop(L, 2);
-                break;
-            }
+            if (lua_isnil(L, -2)) break;
             fn(L, ud); /* sees k' at -2 and v at -1 */
             lua_pop(L, 1);
             lua_replace(L, -2);
         }
-        lua_pop(L, 3);
-    } else {
-        lua_pushnil(L);
-        while (lua_next(L, idx)) {
-            fn(L, ud);
-            lua_pop(L, 1);
-        }
+        lua_settop(L, top);
+        return;
     }
+    lua_pushnil(L);
+    while (lua_next(L, idx)) {
+        fn(L, ud);
+        lua_pop(L, 1);
+    }
+    lua_settop(L, top);
 }
 
 typedef struct series_buf {

@@ -412,7 +412,8 @@ static int ro_newindex(lua_State *L)
     return luaL_error(L, "attempt to modify read-only data");
 }
 
-bool tpl_proxy_target(lua_State *L, int idx)
+/* If the value at idx is a read-only proxy, pushes the table it guards and returns true. */
+static bool proxy_target(lua_State *L, int idx)
 {
     if (!lua_istable(L, idx) || !lua_getmetatable(L, idx)) return false; /* stack: mt */
     lua_pushliteral(L, "__newindex");
@@ -431,7 +432,7 @@ bool tpl_proxy_target(lua_State *L, int idx)
 
 static bool is_proxy(lua_State *L, int idx)
 {
-    if (!tpl_proxy_target(L, idx)) return false;
+    if (!proxy_target(L, idx)) return false;
     lua_pop(L, 1);
     return true;
 }
@@ -440,7 +441,7 @@ static bool is_proxy(lua_State *L, int idx)
  * entries are made on first use, see ro_pairs). */
 static int ro_len(lua_State *L)
 {
-    if (!tpl_proxy_target(L, 1)) return luaL_argerror(L, 1, "read-only table expected");
+    if (!proxy_target(L, 1)) return luaL_argerror(L, 1, "read-only table expected");
     lua_len(L, -1);
     return 1;
 }
@@ -450,7 +451,7 @@ static int ro_len(lua_State *L)
 static int ro_next(lua_State *L)
 {
     lua_settop(L, 2);
-    if (!tpl_proxy_target(L, 1)) return luaL_argerror(L, 1, "read-only table expected");
+    if (!proxy_target(L, 1)) return luaL_argerror(L, 1, "read-only table expected");
     lua_insert(L, 2); /* stack: proxy target key */
     if (lua_next(L, 2)) return 2;
     lua_pushnil(L);
@@ -477,12 +478,16 @@ static void make_entries(lua_State *L, int t)
     }
 }
 
+bool tpl_frozen_entries(lua_State *L, int idx)
+{
+    if (!proxy_target(L, idx)) return false;
+    make_entries(L, -1);
+    return true;
+}
+
 static int ro_pairs(lua_State *L)
 {
-    if (tpl_proxy_target(L, 1)) { /* stack: proxy target */
-        make_entries(L, -1);
-        lua_pop(L, 1);
-    }
+    if (tpl_frozen_entries(L, 1)) lua_pop(L, 1);
     lua_pushcfunction(L, ro_next);
     lua_pushvalue(L, 1);
     lua_pushnil(L);
@@ -533,8 +538,7 @@ static int sb_pairs(lua_State *L)
 {
     luaL_checktype(L, 1, LUA_TTABLE);
     lua_settop(L, 1);
-    int t = tpl_proxy_target(L, 1) ? 2 : 1;
-    if (t == 2) make_entries(L, t);
+    int t = tpl_frozen_entries(L, 1) ? 2 : 1;
     lua_Integer n = 0;
     lua_newtable(L); /* stack: … raw-keys */
     int raw = lua_gettop(L);
@@ -654,7 +658,7 @@ static void copy_fields(lua_State *L, int src, int dst)
 {
     src = lua_absindex(L, src);
     dst = lua_absindex(L, dst);
-    bool proxy = tpl_proxy_target(L, src);
+    bool proxy = proxy_target(L, src);
     if (proxy) src = lua_gettop(L);
     lua_pushnil(L);
     while (lua_next(L, src)) { /* stack: k v */

@@ -106,9 +106,10 @@ void tpl_freeze(lua_State *L, int idx);
 /* tpl_freeze for a table built bottom-up, whose table values are proxies already: replaces
  * the table at idx with its proxy without looking inside (no walk, no bookkeeping). */
 void tpl_freeze_built(lua_State *L, int idx);
-/* If the value at idx is a read-only proxy, pushes the table it guards and returns true;
- * otherwise pushes nothing. For C helpers that read frozen data without going through the
+/* If the value at idx is a read-only proxy, pushes the table it guards, with every entry made
+ * (a page table's fields, a lazy list's entries: what pairs() would walk), and returns true;
+ * otherwise pushes nothing. For C that walks frozen data with next() instead of through the
  * proxy's metamethods; the table must never reach a template. */
-bool tpl_proxy_target(lua_State *L, int idx);
+bool tpl_frozen_entries(lua_State *L, int idx);
 
 #endif
