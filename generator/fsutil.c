@@ -176,23 +176,25 @@ int fs_remove_tree(const char *path)
     if (!S_ISDIR(st.st_mode)) return unlink(path);
     /* the folder's entries are removed one per thread: the kernel's work of freeing a built
      * site's files is most of the time a failed build spends after its check */
-    top_entries t = {open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC), NULL, 0};
-    if (t.fd < 0) return -1;
-    DIR *d = opendir(path);
-    bool listed = d != NULL;
+    int fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    DIR *d = fd >= 0 ? fdopendir(fd) : NULL; /* lists the folder and names its entries */
+    if (!d) {
+        if (fd >= 0) close(fd);
+        return -1;
+    }
+    top_entries t = {fd, NULL, 0};
     size_t n = 0, cap = 0;
     struct dirent *de;
-    while (d && (de = readdir(d)) != NULL) {
+    while ((de = readdir(d)) != NULL) {
         if (is_dots(de->d_name)) continue;
         xgrow(&t.names, &cap, n + 1, sizeof *t.names);
         t.names[n++] = xstrdup(de->d_name);
     }
-    if (d) closedir(d);
     parallel_each(n, 0, remove_top, &t);
     for (size_t i = 0; i < n; i++) free(t.names[i]);
     free(t.names);
-    close(t.fd);
-    return rmdir(path) == 0 && listed && !t.failed ? 0 : -1;
+    closedir(d); /* and fd */
+    return rmdir(path) == 0 && !t.failed ? 0 : -1;
 }
 
 bool fs_is_dir(const char *path)
