@@ -14,9 +14,11 @@
 #include "util.h"
 
 /* Each worker thread's own: a template engine (made by the thread on its first page), the
- * page being written, and its diagnostics. */
+ * page being written, its diagnostics, and, for the link check, its cache of template output
+ * (made with the engine). */
 typedef struct worker {
     tpl_engine *engine;
+    lc_piece_cache *pieces;
     buf_t html;
     diag_list dl;
 } worker;
@@ -36,14 +38,18 @@ static void render_one(void *ud, int wi, size_t i)
     worker *w = &job->workers[wi];
     const site *s = job->site;
     const page *p = s->pages[i];
-    if (!w->engine) w->engine = context_engine_new(s);
+    if (!w->engine) {
+        w->engine = context_engine_new(s);
+        if (job->check) w->pieces = lc_piece_cache_new();
+    }
     buf_clear(&w->html);
     page_text text = {0};
     context_parts parts = {0};
     if (context_render_page(w->engine, s, p, &w->html, &w->dl, job->check ? &text : NULL,
                             job->check ? &parts : NULL) &&
         output_write(job->out, p->out, buf_cstr(&w->html), w->html.len, &w->dl) && job->check)
-        sitecheck_page(job->check, p, buf_cstr(&w->html), w->html.len, &text, &parts);
+        sitecheck_page(job->check, p, buf_cstr(&w->html), w->html.len, &text, &parts,
+                       w->pieces);
     page_text_free(&text);
     context_parts_free(&parts);
     size_t done = __atomic_add_fetch(&job->done, 1, __ATOMIC_RELAXED);
@@ -60,6 +66,7 @@ static void render_all(const site *s, output *out, const build_options *opt, sit
     for (int i = 0; i < jobs; i++) {
         worker *w = &job.workers[i];
         tpl_engine_free(w->engine);
+        lc_piece_cache_free(w->pieces);
         buf_free(&w->html);
         diag_list_take(dl, &w->dl);
     }

@@ -884,6 +884,7 @@ void context_parts_free(context_parts *c)
         chart_ids_free(&c->v[i].ids);
     }
     free(c->v);
+    free(c->spans.v);
     *c = (context_parts){0};
 }
 
@@ -1351,7 +1352,9 @@ bool context_render_page(tpl_engine *e, const site *s, const page *p, buf_t *out
     if (parts_out) lua_pushlightuserdata(L, parts_out);
     else lua_pushnil(L);
     lua_rawsetp(L, LUA_REGISTRYINDEX, &PARTS_KEY);
+    tpl_record_spans(e, parts_out ? &parts_out->spans : NULL);
     bool ok = tpl_render(e, context_template_for(s, p), lua_gettop(L), what, out, dl);
+    tpl_record_spans(e, NULL);
     lua_pushnil(L);
     lua_rawsetp(L, LUA_REGISTRYINDEX, &PARTS_KEY);
     lua_pushnil(L);

@@ -33,6 +33,7 @@ typedef struct context_part {
 typedef struct context_parts {
     context_part *v;
     size_t n, cap;
+    tpl_spans spans; /* where the output of each partial landed in the page (tpl_record_spans) */
 } context_parts;
 void context_parts_free(context_parts *c);
 
@@ -42,7 +43,8 @@ void context_parts_free(context_parts *c);
  * html is as the page holds it (md_polish_html applied; the items' lines still hold); caller
  * frees with page_text_free(). It is left zeroed when the file could not be read.
  * With parts_out (may be NULL; empty on entry), every chart and the structured data the
- * render wrote are handed out with their links and ids, for the same purpose; free with
+ * render wrote are handed out with their links and ids, and the places of the partials'
+ * output in out (from where the render began to write), for the same purpose; free with
  * context_parts_free(). */
 bool context_render_page(tpl_engine *e, const site *s, const page *p, buf_t *out,
                          diag_list *dl, page_text *text_out, context_parts *parts_out);

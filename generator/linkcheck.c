@@ -564,7 +564,6 @@ static void id_add(lc_page *p, const char *id, const char *tag, int line, bool i
 
 typedef struct parse_state {
     lc_page *page;
-    htmlParserCtxtPtr ctxt;
     int depth;
     int ignore_depth; /* depth of the outermost data-*-ignore element open, or -1 */
     buf_t scratch;
@@ -908,6 +907,25 @@ static void parse_done(void)
     arena_reset(&xml_arena);
 }
 
+/* Runs libxml2's HTML parser over html[0..len) (read as UTF-8 when utf8) with only the
+ * callbacks of cb, and st as the context's _private; its blocks come from the thread's arena. */
+static void sax_parse(const char *html, size_t len, bool utf8, const xmlSAXHandler *cb, void *st)
+{
+    parsing = true;
+    htmlParserCtxtPtr ctxt = htmlCreateMemoryParserCtxt(html, (int)len);
+    if (ctxt) {
+        *ctxt->sax = *cb;
+        ctxt->_private = st;
+        if (utf8) xmlSwitchEncoding(ctxt, XML_CHAR_ENCODING_UTF8);
+        htmlCtxtUseOptions(ctxt, HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING | HTML_PARSE_NONET);
+        htmlParseDocument(ctxt);
+        if (ctxt->myDoc) xmlFreeDoc(ctxt->myDoc);
+        ctxt->myDoc = NULL;
+        htmlFreeParserCtxt(ctxt);
+    }
+    parse_done();
+}
+
 /* lc_page_parse, and with parts the parse of a page whose parts are left out (see
  * lc_page_parse_parts); NULL then when a part was not met in its place. */
 static lc_page *parse(const char *html, size_t len, const char *path, const lc_part *parts,
@@ -926,26 +944,12 @@ static lc_page *parse(const char *html, size_t len, const char *path, const lc_p
         rec_add(p, REC_TOO_LARGE, "", 0);
         return page_seal(p);
     }
-    parsing = true;
-    htmlParserCtxtPtr ctxt = htmlCreateMemoryParserCtxt(html, (int)len);
-    if (!ctxt) {
-        parse_done();
-        free(copy);
-        return page_seal(p);
-    }
-    parse_state st = {p, ctxt, 0, -1, BUF_INIT, parts, nparts, 0, false};
-    memset(ctxt->sax, 0, sizeof *ctxt->sax); /* no tree: only our callbacks */
-    ctxt->sax->startElement = on_start;
-    ctxt->sax->endElement = on_end;
-    ctxt->sax->processingInstruction = on_pi;
-    ctxt->_private = &st;
-    if (utf8) xmlSwitchEncoding(ctxt, XML_CHAR_ENCODING_UTF8);
-    htmlCtxtUseOptions(ctxt, HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING | HTML_PARSE_NONET);
-    htmlParseDocument(ctxt);
-    if (ctxt->myDoc) xmlFreeDoc(ctxt->myDoc);
-    ctxt->myDoc = NULL;
-    htmlFreeParserCtxt(ctxt);
-    parse_done();
+    parse_state st = {p, 0, -1, BUF_INIT, parts, nparts, 0, false};
+    xmlSAXHandler cb = {0}; /* no tree: only our callbacks */
+    cb.startElement = on_start;
+    cb.endElement = on_end;
+    cb.processingInstruction = on_pi;
+    sax_parse(html, len, utf8, &cb, &st);
     buf_free(&st.scratch);
     free(copy);
     if (parts && (st.unsure || st.next != nparts)) {
@@ -985,6 +989,275 @@ lc_page *lc_page_parse_parts(const char *html, size_t len, const char *path,
     lc_page *p = parse(b.ptr, b.len, path, parts, nparts);
     buf_free(&b);
     return p ? p : lc_page_parse(html, len, path);
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* Pieces: template output met again, read alone once                                        */
+
+#define PIECE_MIN 64           /* bytes: shorter pieces are not worth a lookup */
+#define PIECE_MAX (32 * 1024)  /* longer ones (whole pages under a layout) never repeat */
+#define PIECE_SLOTS 32768      /* the table is emptied before it is half full, */
+#define PIECE_BYTES (4 << 20)  /* or when the pieces read alone take this much */
+#define PIECE_DEPTH 3          /* the wrapper's elements: html, body, div */
+#define PIECE_END "refpress-piece-end"
+
+/* A piece read alone: usable as a part, with its bytes (to tell it from another piece with
+ * the same hash) and its items, whose strings follow them in the same block. */
+typedef struct piece {
+    bool usable;
+    size_t size;  /* of the block */
+    size_t nitems;
+    lc_part_item *items;
+    char bytes[];
+} piece;
+
+static piece unusable_piece = {false, 0, 0, NULL};
+
+typedef struct piece_slot {
+    uint64_t key;  /* 0: empty */
+    size_t len;
+    size_t seen;   /* how many times its bytes were met */
+    piece *p;      /* once read alone */
+} piece_slot;
+
+struct lc_piece_cache {
+    piece_slot *slots;
+    size_t used, bytes;
+};
+
+lc_piece_cache *lc_piece_cache_new(void)
+{
+    lc_piece_cache *c = xcalloc(1, sizeof *c);
+    c->slots = xcalloc(PIECE_SLOTS, sizeof *c->slots);
+    return c;
+}
+
+static void piece_cache_clear(lc_piece_cache *c)
+{
+    for (size_t i = 0; i < PIECE_SLOTS; i++)
+        if (c->slots[i].p != &unusable_piece) free(c->slots[i].p);
+    memset(c->slots, 0, PIECE_SLOTS * sizeof *c->slots);
+    c->used = c->bytes = 0;
+}
+
+void lc_piece_cache_free(lc_piece_cache *c)
+{
+    if (!c) return;
+    piece_cache_clear(c);
+    free(c->slots);
+    free(c);
+}
+
+/* A hash of s[0..n) eight bytes at a time; never 0. Pieces found by it are compared byte for
+ * byte before they are used, so a collision costs a lookup, never a wrong part. */
+static uint64_t piece_hash(const char *s, size_t n)
+{
+    const uint64_t k = 0x517CC1B727220A95ULL;
+    uint64_t h = n * 0x9E3779B97F4A7C15ULL, w;
+    for (; n >= 8; s += 8, n -= 8) {
+        memcpy(&w, s, 8);
+        h = (((h << 5) | (h >> 59)) ^ w) * k;
+    }
+    w = 0;
+    memcpy(&w, s, n);
+    h = (((h << 5) | (h >> 59)) ^ w) * k;
+    h ^= h >> 29;
+    return h ? h : 1;
+}
+
+/* The slot of the piece key of len bytes, added when new; NULL when the table is full. */
+static piece_slot *piece_slot_of(lc_piece_cache *c, uint64_t key, size_t len)
+{
+    size_t i = (size_t)key & (PIECE_SLOTS - 1);
+    while (c->slots[i].key && (c->slots[i].key != key || c->slots[i].len != len))
+        i = (i + 1) & (PIECE_SLOTS - 1);
+    piece_slot *sl = &c->slots[i];
+    if (!sl->key) {
+        if (c->used >= PIECE_SLOTS / 2) return NULL;
+        c->used++;
+        *sl = (piece_slot){key, len, 0, NULL};
+    }
+    return sl;
+}
+
+/* The parse of a piece alone: its items, and whether anything makes it unusable. */
+typedef struct piece_state {
+    int depth;              /* elements open, the wrapper's included */
+    bool ended, unusable;   /* the end marker was met with the piece closed; a reason not */
+    const xmlChar *last;    /* the element of the last event if it was a start, else NULL */
+    unsigned long last_at;  /* and where the parser stood then */
+    lc_part_item *items;    /* str and tag hold offsets in pool until the piece is made */
+    size_t nitems, cap;
+    buf_t pool;
+} piece_state;
+
+/* Where the parser stands: bytes from the start of the input. */
+static unsigned long piece_at(htmlParserCtxtPtr ctxt)
+{
+    return ctxt->input->consumed + (unsigned long)(ctxt->input->cur - ctxt->input->base);
+}
+
+static void piece_item(htmlParserCtxtPtr ctxt, lc_part_kind kind, const char *str,
+                       const char *tag)
+{
+    piece_state *st = ctxt->_private;
+    xgrow(&st->items, &st->cap, st->nitems + 1, sizeof *st->items);
+    lc_part_item *it = &st->items[st->nitems++];
+    it->kind = kind;
+    it->str = (const char *)(uintptr_t)st->pool.len;
+    buf_put(&st->pool, str, strlen(str) + 1);
+    it->tag = (const char *)(uintptr_t)st->pool.len;
+    buf_put(&st->pool, tag, strlen(tag) + 1);
+    it->line = ctxt->input->line - 1; /* the piece starts on line 1 */
+}
+
+/* A piece may hold elements of every kind, but only three kinds of items: <a href>, <img src
+ * alt> and ids (lc_part_item), outside any data-*-ignore element. */
+static void piece_start(void *ctx, const xmlChar *name, const xmlChar **atts)
+{
+    htmlParserCtxtPtr ctxt = ctx;
+    piece_state *st = ctxt->_private;
+    st->ended = false;
+    st->last = name;
+    st->last_at = piece_at(ctxt);
+    if (st->depth++ < PIECE_DEPTH) return;
+    tag_attrs a;
+    attrs_collect(atts, &a);
+    int el = element_of((const char *)name);
+    if (a.ignore || (el != EL_A && el != EL_IMG && el != EL_OTHER) || (el == EL_A && a.name) ||
+        (el == EL_IMG && (!a.src || !a.alt || a.srcset))) {
+        st->unusable = true;
+        return;
+    }
+    if (a.id) piece_item(ctxt, LC_PART_ID, a.id, (const char *)name);
+    if (el == EL_A && a.href) piece_item(ctxt, LC_PART_LINK, a.href, "");
+    if (el == EL_IMG) piece_item(ctxt, LC_PART_IMAGE, a.src, "");
+}
+
+/* Whether the input just before the parser holds the end tag of name, as in "</Name >". */
+static bool piece_end_tag_before(htmlParserCtxtPtr ctxt, const xmlChar *name)
+{
+    const xmlChar *cur = ctxt->input->cur, *base = ctxt->input->base;
+    size_t n = strlen((const char *)name);
+    if (cur - base < 1 || cur[-1] != '>') return false;
+    cur--;
+    while (cur > base && is_ws(cur[-1])) cur--;
+    if ((size_t)(cur - base) < n + 2) return false;
+    cur -= n;
+    return cur[-2] == '<' && cur[-1] == '/' &&
+           strncasecmp((const char *)cur, (const char *)name, n) == 0;
+}
+
+/* Every element of the piece must end where the piece says so: at its own end tag, or, for a
+ * void element (<img>) or one written <x/>, right after its start tag. An end that the parser
+ * implies (a <p> closed by a <div>, an element left open, a stray end tag closing the
+ * wrapper) depends on where the piece stands, and makes the piece unusable. */
+static void piece_end(void *ctx, const xmlChar *name)
+{
+    htmlParserCtxtPtr ctxt = ctx;
+    piece_state *st = ctxt->_private;
+    bool at_once = st->last == name && piece_at(ctxt) - st->last_at <= 2 &&
+                   ctxt->input->cur[-1] == '>';
+    st->last = NULL;
+    st->depth--;
+    if (st->ended) return; /* the wrapper, closed at the end of the input */
+    if (st->depth < PIECE_DEPTH || (!at_once && !piece_end_tag_before(ctxt, name)))
+        st->unusable = true;
+}
+
+/* The marker after the piece: met as a processing instruction with the piece closed, it shows
+ * that the piece left no comment, tag, attribute value or <script> open. */
+static void piece_pi(void *ctx, const xmlChar *target, const xmlChar *data)
+{
+    htmlParserCtxtPtr ctxt = ctx;
+    piece_state *st = ctxt->_private;
+    (void)data;
+    st->last = NULL;
+    st->ended = st->depth == PIECE_DEPTH && strcmp((const char *)target, PIECE_END) == 0;
+}
+
+/* Errors: only a tag HTML 4 does not know (nav, svg ...) is allowed; the parser reads those
+ * the same anywhere. Any other error (a misplaced <body>, an end tag with nothing to end, a
+ * bare '&') is a sign that the piece reads differently in other places. */
+static void piece_error(void *ud, xmlErrorPtr err)
+{
+    htmlParserCtxtPtr ctxt = ud;
+    piece_state *st = ctxt->_private;
+    if (err->code != XML_HTML_UNKNOWN_TAG) st->unusable = true;
+}
+
+/* Reads html[0..len) alone, inside <html><body><div>, and makes it a piece; &unusable_piece
+ * when libxml2 might read it otherwise in some other place of a page, when it holds something
+ * a part cannot say (a <link>, a <script src>, an image without alt text, <a name>, a
+ * data-*-ignore element) or bytes that are not UTF-8. */
+static piece *piece_read(const char *html, size_t len)
+{
+    static const char head[] = "<html><body><div>", tail[] = "<?" PIECE_END " ?>";
+    if (memchr(html, '\0', len) || !utf8_valid(html, len, NULL)) return &unusable_piece;
+    buf_t in = BUF_INIT;
+    buf_puts(&in, head);
+    buf_put(&in, html, len);
+    buf_puts(&in, tail);
+    lc_global_init();
+    piece_state st = {0, false, false, NULL, 0, NULL, 0, 0, BUF_INIT};
+    xmlSAXHandler cb = {0};
+    cb.initialized = XML_SAX2_MAGIC; /* so that serror is called */
+    cb.startElement = piece_start;
+    cb.endElement = piece_end;
+    cb.processingInstruction = piece_pi;
+    cb.serror = piece_error;
+    sax_parse(in.ptr, in.len, true, &cb, &st);
+    buf_free(&in);
+    piece *p = &unusable_piece;
+    if (st.ended && !st.unusable) {
+        size_t items = st.nitems * sizeof *st.items;
+        p = xmalloc(sizeof *p + len + items + st.pool.len);
+        p->usable = true;
+        p->size = sizeof *p + len + items + st.pool.len;
+        p->nitems = st.nitems;
+        memcpy(p->bytes, html, len);
+        p->items = (lc_part_item *)(void *)(p->bytes + len);
+        memcpy(p->items, st.items, items);
+        char *pool = (char *)p->items + items;
+        memcpy(pool, st.pool.ptr, st.pool.len);
+        for (size_t i = 0; i < p->nitems; i++) {
+            p->items[i].str = pool + (uintptr_t)p->items[i].str;
+            p->items[i].tag = pool + (uintptr_t)p->items[i].tag;
+        }
+    }
+    free(st.items);
+    buf_free(&st.pool);
+    return p;
+}
+
+size_t lc_piece_parts(lc_piece_cache *c, const char *html, size_t len, const lc_part *pieces,
+                      size_t n, lc_part *out)
+{
+    if (declares_other_charset(html, len)) return 0; /* pieces are read as UTF-8 */
+    if (c->used >= PIECE_SLOTS / 2 || c->bytes >= PIECE_BYTES) piece_cache_clear(c);
+    piece_slot **at = xcalloc(n ? n : 1, sizeof *at);
+    for (size_t i = 0; i < n; i++) { /* first count them all: a piece met twice on one page */
+        size_t plen = pieces[i].len;
+        if (plen < PIECE_MIN || plen > PIECE_MAX || plen > len || pieces[i].off > len - plen)
+            continue;
+        const char *s = html + pieces[i].off;
+        at[i] = piece_slot_of(c, piece_hash(s, plen), plen);
+        if (at[i]) at[i]->seen++;
+    }
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        piece_slot *sl = at[i];
+        if (!sl || sl->seen < 2) continue;
+        const char *s = html + pieces[i].off;
+        if (!sl->p) {
+            sl->p = piece_read(s, sl->len);
+            c->bytes += sl->p->size;
+        }
+        if (!sl->p->usable || memcmp(sl->p->bytes, s, sl->len) != 0) continue;
+        out[k++] = (lc_part){pieces[i].off, sl->len, sl->p->items, sl->p->nitems};
+    }
+    free(at);
+    return k;
 }
 
 /* ---------------------------------------------------------------------------------------- */

@@ -168,6 +168,25 @@ typedef struct lc_part {
  * a data-*-ignore element, the whole page is parsed instead. */
 lc_page *lc_page_parse_parts(const char *html, size_t len, const char *path,
                              const lc_part *parts, size_t nparts);
+
+/* Pieces of template output that come back (a site's header and footer, a table of contents
+ * written twice) need libxml2's work once. A cache per thread remembers the pieces it was
+ * shown, and from the second time it meets the same bytes it has them read alone once and
+ * knows their items. A piece is used only when libxml2 reads it the same wherever it stands:
+ * every element it opens it closes with its own end tag (or is void), it leaves no comment,
+ * tag or <script> open, libxml2 finds no error in it but tags HTML 4 does not know, and its
+ * links and ids are all items a part can hold (lc_part), none inside a data-*-ignore element.
+ * Like any part, it is parsed whole instead when it stands where it would not be parsed as
+ * elements, or inside an ignored element. */
+typedef struct lc_piece_cache lc_piece_cache;
+lc_piece_cache *lc_piece_cache_new(void);
+void lc_piece_cache_free(lc_piece_cache *c);
+/* Of the n pieces of the page html[0..len) at pieces[i].off, .len (items unused), writes to
+ * out (room for n) those usable as parts, with their items, and returns how many; in the
+ * order given, nested ones included. None for a page that declares a charset other than
+ * UTF-8. The items are the cache's, valid until its next call. */
+size_t lc_piece_parts(lc_piece_cache *c, const char *html, size_t len, const lc_part *pieces,
+                      size_t n, lc_part *out);
 void lc_page_free(lc_page *page);
 /* Borrowed; valid until the page is freed. */
 const char *lc_page_path(const lc_page *page);

@@ -172,10 +172,12 @@ static lc_part_item *item_add(part_list *ps)
     return &ps->items[ps->nitems++];
 }
 
+/* In page order; of two at one place, the longer first, so that it is the one kept. */
 static int part_cmp(const void *a, const void *b)
 {
     const lc_part *x = a, *y = b;
-    return x->off < y->off ? -1 : x->off > y->off;
+    if (x->off != y->off) return x->off < y->off ? -1 : 1;
+    return x->len > y->len ? -1 : x->len < y->len;
 }
 
 /* The first frag[0..n) in hay[0..len), or NULL. Pieces start with '<', the commonest byte of a
@@ -221,8 +223,36 @@ static void md_part(part_list *ps, const char *html, size_t len, size_t *from, c
     part_add(ps, (size_t)(at - html), n, nitems);
 }
 
+/* Whether a part of ps lies inside [off, off + len). */
+static bool holds_part(const part_list *ps, size_t off, size_t len)
+{
+    for (size_t i = 0; i < ps->n; i++)
+        if (ps->v[i].off >= off && ps->v[i].off - off + ps->v[i].len <= len) return true;
+    return false;
+}
+
+/* The partials' output that pieces knows how to read, as parts: each place once (a partial
+ * that is all of another's output is one piece), and none holding a part already known,
+ * whose HTML libxml2 would otherwise read with the piece. */
+static void piece_parts(part_list *ps, const char *html, size_t len, const tpl_spans *spans,
+                        lc_piece_cache *pieces)
+{
+    lc_part *in = xmalloc((spans->n ? spans->n : 1) * sizeof *in);
+    size_t n = 0;
+    for (size_t i = 0; i < spans->n; i++) {
+        const tpl_span *sp = &spans->v[i];
+        if (sp->off > len || sp->len > len - sp->off || holds_part(ps, sp->off, sp->len) ||
+            (i > 0 && sp->off == sp[-1].off && sp->len == sp[-1].len))
+            continue;
+        in[n++] = (lc_part){sp->off, sp->len, NULL, 0};
+    }
+    xgrow(&ps->v, &ps->cap, ps->n + n, sizeof *ps->v);
+    ps->n += lc_piece_parts(pieces, html, len, in, n, ps->v + ps->n);
+    free(in);
+}
+
 lc_page *sitecheck_parse(const char *path, const char *html, size_t len, const page_text *text,
-                         const context_parts *parts)
+                         const context_parts *parts, lc_piece_cache *pieces)
 {
     part_list ps = {0};
     size_t from = 0;
@@ -250,6 +280,7 @@ lc_page *sitecheck_parse(const char *path, const char *html, size_t len, const p
         ps.v[i].items = ps.items + first;
         first += ps.v[i].nitems;
     }
+    if (parts && pieces) piece_parts(&ps, html, len, &parts->spans, pieces);
     xsort(ps.v, ps.n, sizeof *ps.v, part_cmp);
     size_t n = 0;
     for (size_t i = 0; i < ps.n; i++) /* a part found inside another (same HTML) goes */
@@ -261,9 +292,9 @@ lc_page *sitecheck_parse(const char *path, const char *html, size_t len, const p
 }
 
 void sitecheck_page(sitecheck *c, const page *p, const char *html, size_t len,
-                    const page_text *text, const context_parts *parts)
+                    const page_text *text, const context_parts *parts, lc_piece_cache *pieces)
 {
-    lc_page *lp = sitecheck_parse(p->out, html, len, text, parts);
+    lc_page *lp = sitecheck_parse(p->out, html, len, text, parts, pieces);
     if (p->src) map_sources(c, text, lp);
     c->pages[p->index] = lp;
 }

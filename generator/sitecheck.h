@@ -20,18 +20,20 @@ void sitecheck_free(sitecheck *c);
 
 /* Parses the HTML rendered for p (its out path) and notes where each link was written, from
  * text (what the render read of p's file: its rendered Markdown body and fields and the links
- * of its front matter). parts: what context_render_page handed out (may be NULL).
- * Safe from several threads at once for different pages. */
+ * of its front matter). parts: what context_render_page handed out (may be NULL). pieces:
+ * the calling thread's cache of template output (may be NULL).
+ * Safe from several threads at once for different pages (each with its own pieces). */
 void sitecheck_page(sitecheck *c, const page *p, const char *html, size_t len,
-                    const page_text *text, const context_parts *parts);
+                    const page_text *text, const context_parts *parts, lc_piece_cache *pieces);
 /* What sitecheck_page parses with: lc_page_parse of the page at path, except that libxml2
  * does not read what refpress wrote itself and knows the links and ids of (lc_page_parse_parts):
  * the body (text->body.html as the page holds it, see context_render_page) when its items are
  * known (md_result.items_known), each Markdown field of text->fields, and each part of parts,
- * wherever html holds them. The page comes out the same either way. text and parts may be
- * NULL. */
+ * wherever html holds them; and, with pieces, each output of a partial (parts->spans) that
+ * the cache can read (lc_piece_parts). The page comes out the same either way. text, parts
+ * and pieces may be NULL. */
 lc_page *sitecheck_parse(const char *path, const char *html, size_t len, const page_text *text,
-                         const context_parts *parts);
+                         const context_parts *parts, lc_piece_cache *pieces);
 /* Parses the redirect page written at rel for p's alias. One thread only. */
 void sitecheck_redirect(sitecheck *c, const page *p, const char *rel, const char *html,
                         size_t len);

@@ -45,6 +45,7 @@ struct tpl_engine {
     bool pend;
     char *err_file;             /* where the message handler placed the error; owned */
     int err_line;
+    tpl_spans *spans;           /* where renders note the places of partials' output, or NULL */
     int pdepth;                 /* partials being rendered, and their names */
     const char *pchain[PARTIAL_MAX + 1];
 };
@@ -222,30 +223,50 @@ static rope *safe_value(lua_State *L, int idx)
     return lua_getiuservalue(L, idx, 1) == LUA_TTABLE ? lua_touserdata(L, idx) : NULL;
 }
 
-/* Copies the text of the first n items of the output list at list to p, never past end;
- * returns where it stopped. (Checked items could only have changed since under a template
- * that kept its own output list: then the copy stops short, never overruns.) */
-static char *rope_copy(lua_State *L, int list, lua_Integer n, char *p, char *end)
+/* Where rope_copy writes: the text goes to p, never past end; with spans, the place of every
+ * item that was the output of a partial, block or template (a rope, or one flattened since)
+ * is noted, as an offset from base. */
+typedef struct rope_dest {
+    char *p, *end;
+    const char *base;
+    tpl_spans *spans;
+} rope_dest;
+
+/* Copies the text of the first n items of the output list at list to d. (Checked items could
+ * only have changed since under a template that kept its own output list: then the copy stops
+ * short, never overruns.) */
+static void rope_copy(lua_State *L, int list, lua_Integer n, rope_dest *d)
 {
     list = lua_absindex(L, list);
     int top = lua_gettop(L);
     luaL_checkstack(L, 3, "writing template output");
     for (lua_Integer i = 1; i <= n; i++) {
         /* a string, or a safe string: its text, or the list of a rope (wrap_list checked) */
-        if (lua_rawgeti(L, list, i) == LUA_TUSERDATA &&
-            lua_getiuservalue(L, -1, 1) == LUA_TTABLE && lua_rawlen(L, -2) == sizeof(rope)) {
-            p = rope_copy(L, -1, ((const rope *)lua_touserdata(L, -2))->n, p, end);
-        } else {
+        char *start = d->p;
+        bool from_rope = false, copied = false;
+        if (lua_rawgeti(L, list, i) == LUA_TUSERDATA) {
+            bool list_value = lua_getiuservalue(L, -1, 1) == LUA_TTABLE;
+            from_rope = lua_rawlen(L, -2) == sizeof(rope);
+            if (list_value && from_rope) {
+                rope_copy(L, -1, ((const rope *)lua_touserdata(L, -2))->n, d);
+                copied = true;
+            }
+        }
+        if (!copied) {
             size_t len;
             const char *s = lua_tolstring(L, -1, &len);
-            if (s && len <= (size_t)(end - p)) {
-                memcpy(p, s, len);
-                p += len;
+            if (s && len <= (size_t)(d->end - d->p)) {
+                memcpy(d->p, s, len);
+                d->p += len;
             }
+        }
+        if (from_rope && d->spans && d->p > start) {
+            tpl_spans *sp = d->spans;
+            xgrow(&sp->v, &sp->cap, sp->n + 1, sizeof *sp->v);
+            sp->v[sp->n++] = (tpl_span){(size_t)(start - d->base), (size_t)(d->p - start)};
         }
         lua_settop(L, top);
     }
-    return p;
 }
 
 static void raise_memory(lua_State *L)
@@ -256,11 +277,12 @@ static void raise_memory(lua_State *L)
 }
 
 /* Copies the text of the rope r, whose list is on top of the stack, to p (r->size bytes),
- * and pops the list. */
-static void rope_write(lua_State *L, const rope *r, char *p)
+ * noting the places of partials' output in spans (may be NULL), and pops the list. */
+static void rope_write(lua_State *L, const rope *r, char *p, tpl_spans *spans)
 {
-    if (rope_copy(L, -1, r->n, p, p + r->size) != p + r->size)
-        luaL_error(L, "template output changed after it was written");
+    rope_dest d = {p, p + r->size, p, spans};
+    rope_copy(L, -1, r->n, &d);
+    if (d.p != p + r->size) luaL_error(L, "template output changed after it was written");
     lua_pop(L, 1);
 }
 
@@ -271,7 +293,7 @@ static void rope_flatten(lua_State *L, int idx, const rope *r)
     luaL_Buffer b;
     char *p = luaL_buffinitsize(L, &b, r->size);
     lua_getiuservalue(L, idx, 1); /* the stack is used between buffer calls, evenly */
-    rope_write(L, r, p);
+    rope_write(L, r, p, NULL);
     luaL_pushresultsize(&b, r->size);
     lua_setiuservalue(L, idx, 1);
 }
@@ -1241,7 +1263,7 @@ static int render_main(lua_State *L)
     wrap_list(L);                                  /* stack: … env page */
     const rope *r = safe_value(L, -1);             /* stack: … env page list */
     buf_grow(e->out, r->size);
-    rope_write(L, r, e->out->ptr + e->out->len);
+    rope_write(L, r, e->out->ptr + e->out->len, e->spans);
     e->out->len += r->size;
     e->out->ptr[e->out->len] = '\0';
     return 0;
@@ -1613,6 +1635,11 @@ static void end_render(tpl_engine *e)
     lua_rawsetp(e->L, LUA_REGISTRYINDEX, &KEY_RENDER);
 }
 
+void tpl_record_spans(tpl_engine *e, tpl_spans *spans)
+{
+    e->spans = spans;
+}
+
 bool tpl_render(tpl_engine *e, const char *name, int ctx, const char *what, buf_t *out,
                 diag_list *dl)
 {
@@ -1627,7 +1654,7 @@ bool tpl_render(tpl_engine *e, const char *name, int ctx, const char *what, buf_
         else diag_add(dl, DIAG_ERROR, what, 0, 0, "no template named %s", name);
         return false;
     }
-    size_t out_len = out->len;
+    size_t out_len = out->len, nspans = e->spans ? e->spans->n : 0;
     lua_pushcfunction(L, on_error);  /* stack: handler */
     lua_pushcfunction(L, render_main);
     lua_pushvalue(L, ctx);
@@ -1639,6 +1666,7 @@ bool tpl_render(tpl_engine *e, const char *name, int ctx, const char *what, buf_
         report_error(e, status, what, dl);
         out->len = out_len;
         if (out->ptr) out->ptr[out_len] = '\0';
+        if (e->spans) e->spans->n = nspans;
     }
     lua_settop(L, top);
     if (status != LUA_OK) lua_gc(L, LUA_GCCOLLECT, 0);

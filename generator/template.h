@@ -88,6 +88,20 @@ bool tpl_exists(tpl_engine *e, const char *name);
 bool tpl_render(tpl_engine *e, const char *name, int ctx, const char *what, buf_t *out,
                 diag_list *dl);
 
+/* Where the output of a partial, a block or a template under a layout landed in the output of
+ * a render: bytes [off, off + len) of it. */
+typedef struct tpl_span {
+    size_t off, len;
+} tpl_span;
+typedef struct tpl_spans {
+    tpl_span *v;
+    size_t n, cap;
+} tpl_spans;
+/* While spans is set (NULL: not), each render appends to it the place of every such output
+ * in what it wrote, offsets counted from where the render began to write; outputs inside
+ * others come before them. Caller frees spans->v. */
+void tpl_record_spans(tpl_engine *e, tpl_spans *spans);
+
 /* Pushes s[0..n) as a safe string: {{ }} writes it without escaping. */
 void tpl_push_safe(lua_State *L, const char *s, size_t n);
 /* If the value at idx is a safe string, returns its text (length in *n, which may be NULL);

@@ -120,7 +120,7 @@ static void test_parts_markdown(void)
                     if (at) buf_puts(&html, r.html);
                 }
                 const char *path = "p/index.html";
-                char *fast = describe(sitecheck_parse(path, html.ptr, html.len, &text, NULL));
+                char *fast = describe(sitecheck_parse(path, html.ptr, html.len, &text, NULL, NULL));
                 char *slow = describe(lc_page_parse(html.ptr, html.len, "p/index.html"));
                 if (strcmp(fast, slow) != 0)
                     fprintf(stderr, "doc %zu base %zu page %zu:\n--- parse\n%s--- parts\n%s", d,
@@ -207,7 +207,7 @@ static void test_parts_helpers(void)
             buf_puts(&html, prev == 'i' ? "</div>\n" : prev == 'c' ? " -->\n" : "\n");
         }
         buf_puts(&html, "</body></html>\n");
-        char *fast = describe(sitecheck_parse("p/index.html", html.ptr, html.len, &text, &c));
+        char *fast = describe(sitecheck_parse("p/index.html", html.ptr, html.len, &text, &c, NULL));
         char *slow = describe(lc_page_parse(html.ptr, html.len, "p/index.html"));
         if (strcmp(fast, slow) != 0)
             fprintf(stderr, "order %s:\n--- parse\n%s--- parts\n%s", orders[k], slow, fast);
@@ -222,7 +222,7 @@ static void test_parts_helpers(void)
     f.items[0].str = xstrdup("/fake/");
     buf_t html = BUF_INIT;
     buf_printf(&html, "<html><body>\n%s</body></html>\n", fr.html);
-    char *fast = describe(sitecheck_parse("p/index.html", html.ptr, html.len, &text, &c));
+    char *fast = describe(sitecheck_parse("p/index.html", html.ptr, html.len, &text, &c, NULL));
     CHECK(strstr(fast, "/fake/") != NULL && strstr(fast, "/f/") == NULL);
     free(fast);
     buf_free(&html);
@@ -231,11 +231,150 @@ static void test_parts_helpers(void)
     context_parts_free(&c);
 }
 
+/* Pieces of template output: every usable piece read once alone gives the page that a whole
+ * parse gives, wherever it stands, and a piece that libxml2 could read otherwise in another
+ * place is never used. Each page holds the piece twice, so the cache reads it at once. */
+static const char *const piece_texts[] = {
+    /* usable */
+    "<ol>\n<li><a href=\"#a\">A</a></li>\n<li><a href=\"/x/#b\" id=\"q\">B</a>\n</li>\n</ol>",
+    "<header class=\"h\"><a href=\"/\"><img src=\"/logo.svg\" alt=\"\"></a><nav><ul>"
+    "<li><a href=\"/s/\" aria-current=\"true\">S</a></li></ul></nav></header>",
+    "<div id=\"dup\">a</div><div id=\"dup\">b</div><span id=\"\">e</span><p>and more</p>",
+    "<DIV ID=\"Up\"><A HREF=\"/Caps/\">c</A></DIV ><br/><hr><input value=\"&amp;\">"
+    "<a href=\"/amp?a=1&amp;b=2\">x</a>",
+    "<svg viewBox=\"0 0 1 1\"><path d=\"M0 0\"/><a href=\"/svg/\">s</a><title id=\"t\">t</title>"
+    "</svg>",
+    "<style>p > a { color: red }</style><a href=\"/st/\">s</a> and text",
+    "<a href=\"/multi/\"\n title=\"x\">m\n</a>\n<h2 id=\"l3\">x</h2>\n<img src=\"i.png\"\nalt=\"i\">",
+    "<table><tr><td><a href=\"/td/\">t</a></td></tr></table><!-- a closed comment -->",
+    /* not usable */
+    "<p>open paragraph <a href=\"/p/\">p</a> and nothing to close it",
+    "<p>para<div><a href=\"/d/\">d</a></div></p> with a div that ends the paragraph",
+    "</div><a href=\"/stray/\">s</a> after an end tag with nothing of its own to end",
+    "<!-- an open comment <a href=\"/c/\">c</a> and nothing to close it",
+    "<a href=\"/t/\" title=\"an attribute value that goes on and on",
+    "<script>var a = \"<a href='/s/'>\";</script><a href=\"/after-script/\">x</a>",
+    "<style>p { color: red } /* </div> ends the style for libxml2 */</style><p>x</p>",
+    "<div data-refpress-ignore><a href=\"/i/\">i</a></div><a href=\"/not/\">n</a>",
+    "<img src=\"/noalt.png\"><a href=\"/x/\">an image without alt text</a>",
+    "<a name=\"anchor\">n</a><a href=\"#anchor\">a name is not an id to a part</a>",
+    "<base href=\"/other/\"><a href=\"x/\">a base changes every link after it</a>",
+    "text & more <a href=\"/bare/\">a bare ampersand</a> is an error to libxml2",
+    "<ul><li>one<li>two <a href=\"/li/\">l</a></ul> with items that end each other",
+    "<a href=\"/a1/\">one <a href=\"/a2/\">two</a></a> links inside links",
+    "<img src=\"/s.png\" alt=\"s\" srcset=\"/s2.png 2x\"><a href=\"/srcset/\">x</a>",
+    "<meta http-equiv=\"refresh\" content=\"0; url=/r/\"><a href=\"/meta/\">x</a>",
+    "<body><a href=\"/body/\">a body tag where there is one already</a></body>",
+    "<textarea><a href=\"/ta/\">in a textarea</a> and no end",
+    "<p>a processing instruction left open</p><?php echo 1 <a href=\"/php/\">x</a>",
+    "<div class=\"x\"><p>a paragraph ended by the end of its div</div><a href=\"/p/\">p</a>",
+};
+#define PIECES_USABLE 8
+
+static const char *const piece_pages[] = {
+    "<!DOCTYPE html>\n<html><head><title>t</title></head><body>\n<main>%s</main>\n"
+    "<p id=\"mid\">m</p>\n<div>%s</div>\n<a href=\"#mid\">m</a> <a href=\"#q\">q</a></body>"
+    "</html>\n",
+    "<html><body><p>lead %s tail</p><ul><li>%s</li></ul><a href=\"/end/\">e</a></body></html>",
+    "<html><head>%s</head><body>%s</body></html>",
+    "<html><body><div data-refpress-ignore>%s</div>%s<a href=\"/after/\">a</a></body></html>",
+    "<html><body><!-- %s -->%s<a href=\"/after/\">a</a></body></html>",
+    "<html><body><table><tr><td>%s</td></tr></table><select>%s</select></body></html>",
+    "<html><body><script>var x = '%s';</script><div title=\"%s\"></div><a href=\"/z/\">z</a>"
+    "</body></html>",
+    "<html><body><ul><li>%s<li>%s</ul><p><span data-refpress-ignore><a href=\"/ign/\">i</a>"
+    "</span></p></body></html>",
+};
+
+/* The page of piece_pages[t] with the piece at each %s, and the two spans in c. */
+static void piece_page(size_t t, const char *piece, buf_t *html, context_parts *c)
+{
+    c->spans.n = 0;
+    for (const char *q = piece_pages[t], *at; q; q = at ? at + 2 : NULL) {
+        at = strstr(q, "%s");
+        buf_put(html, q, at ? (size_t)(at - q) : strlen(q));
+        if (!at) continue;
+        xgrow(&c->spans.v, &c->spans.cap, c->spans.n + 1, sizeof *c->spans.v);
+        c->spans.v[c->spans.n++] = (tpl_span){html->len, strlen(piece)};
+        buf_puts(html, piece);
+    }
+}
+
+static void test_pieces(void)
+{
+    size_t npieces = sizeof piece_texts / sizeof *piece_texts;
+    int used[sizeof piece_texts / sizeof *piece_texts] = {0};
+    for (size_t i = 0; i < npieces; i++)
+        for (size_t t = 0; t < sizeof piece_pages / sizeof *piece_pages; t++) {
+            lc_piece_cache *cache = lc_piece_cache_new();
+            context_parts c = {0};
+            buf_t html = BUF_INIT;
+            piece_page(t, piece_texts[i], &html, &c);
+            lc_part out[2];
+            lc_part in[2] = {{c.spans.v[0].off, c.spans.v[0].len, NULL, 0},
+                             {c.spans.v[1].off, c.spans.v[1].len, NULL, 0}};
+            used[i] += lc_piece_parts(cache, html.ptr, html.len, in, 2, out) == 2;
+            char *fast = describe(sitecheck_parse("p/index.html", html.ptr, html.len, NULL, &c,
+                                                  cache));
+            char *slow = describe(lc_page_parse(html.ptr, html.len, "p/index.html"));
+            if (strcmp(fast, slow) != 0)
+                fprintf(stderr, "piece %zu page %zu:\n--- parse\n%s--- pieces\n%s", i, t, slow,
+                        fast);
+            CHECK_STR(fast, slow);
+            free(fast);
+            free(slow);
+            buf_free(&html);
+            context_parts_free(&c);
+            lc_piece_cache_free(cache);
+        }
+    for (size_t i = 0; i < npieces; i++) {
+        if (used[i] != (i < PIECES_USABLE ? 8 : 0)) fprintf(stderr, "piece %zu\n", i);
+        CHECK_INT(used[i], i < PIECES_USABLE ? 8 : 0);
+    }
+}
+
+/* The cache: a piece is read at its second sighting, on one page or across two; then its
+ * items, not its HTML, say what the page holds; other bytes of the same length are not taken
+ * for it; and a page that is not UTF-8 uses none. */
+static void test_piece_cache(void)
+{
+    const char *piece = piece_texts[0];
+    lc_piece_cache *cache = lc_piece_cache_new();
+    buf_t html = BUF_INIT;
+    buf_printf(&html, "<html><body><nav>%s</nav></body></html>", piece);
+    lc_part in = {strlen("<html><body><nav>"), strlen(piece), NULL, 0}, out;
+    CHECK_INT(lc_piece_parts(cache, html.ptr, html.len, &in, 1, &out), 0);
+    CHECK_INT(lc_piece_parts(cache, html.ptr, html.len, &in, 1, &out), 1);
+    CHECK_INT(out.off, in.off);
+    CHECK_INT(out.len, in.len);
+    CHECK_INT(out.nitems, 3);
+    CHECK(out.items[0].kind == LC_PART_LINK && strcmp(out.items[0].str, "#a") == 0);
+    CHECK(out.items[1].kind == LC_PART_ID && strcmp(out.items[1].str, "q") == 0 &&
+          strcmp(out.items[1].tag, "a") == 0 && out.items[1].line == 2);
+    CHECK(out.items[2].kind == LC_PART_LINK && strcmp(out.items[2].str, "/x/#b") == 0);
+    char *p = strstr(html.ptr, "/x/#b");
+    p[1] = 'y'; /* same length, other bytes: read as they are */
+    CHECK_INT(lc_piece_parts(cache, html.ptr, html.len, &in, 1, &out), 0);
+    CHECK_INT(lc_piece_parts(cache, html.ptr, html.len, &in, 1, &out), 1);
+    CHECK(strcmp(out.items[2].str, "/y/#b") == 0);
+    buf_t latin = BUF_INIT;
+    buf_printf(&latin, "<html><head><meta charset=\"latin1\"></head><body>%s</body></html>",
+               html.ptr);
+    in.off += latin.len - html.len - strlen("</body></html>");
+    CHECK_INT(lc_piece_parts(cache, latin.ptr, latin.len, &in, 1, &out), 0);
+    CHECK_INT(lc_piece_parts(cache, latin.ptr, latin.len, &in, 1, &out), 0);
+    buf_free(&latin);
+    buf_free(&html);
+    lc_piece_cache_free(cache);
+}
+
 int main(void)
 {
     md_global_init();
     test_parts_items();
     test_parts_markdown();
     test_parts_helpers();
+    test_pieces();
+    test_piece_cache();
     return harness_done();
 }

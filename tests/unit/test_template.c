@@ -762,6 +762,47 @@ static void test_pattern_limit(void)
     store_free(&s);
 }
 
+/* tpl_record_spans: the place of every partial's, block's and layout content's output in
+ * what the render wrote, inner ones first; a partial's output written twice is noted twice;
+ * a failed render notes nothing. */
+static void test_spans(void)
+{
+    store s = {0};
+    store_add(&s, "partials/li.html", "<li>{{ x }}</li>");
+    store_add(&s, "partials/list.html",
+              "{% local a = partial(\"li\", {x = 1}) %}<ul>{{ a }}{{ a }}"
+              "{{ partial(\"li\", {x = 2}) }}</ul>");
+    store_add(&s, "base.html", "<main>{{ content }}</main><p>{% block b %}B{% endblock %}</p>");
+    store_add(&s, "page.html", "{% layout \"base\" %}[{{ partial(\"list\") }}]"
+                                "{% block b %}<i>{{ partial(\"li\", {x = 3}) }}</i>{% endblock %}");
+    store_add(&s, "bad.html", "{{ partial(\"li\", {x = 1}) }}{{ nothing.here }}");
+    tpl_engine *e = new_engine(&s, 0, 0, 0);
+    tpl_spans spans = {0};
+    tpl_record_spans(e, &spans);
+    char *out = render_name(e, "page.html");
+    CHECK_STR(out, "<main>[<ul><li>1</li><li>1</li><li>2</li></ul>]</main>"
+                   "<p><i><li>3</li></i></p>");
+    buf_t got = BUF_INIT;
+    for (size_t i = 0; i < spans.n; i++)
+        buf_printf(&got, "%.*s|", (int)spans.v[i].len, out + spans.v[i].off);
+    CHECK_STR(got.ptr, "<li>1</li>|<li>1</li>|<li>2</li>|<ul><li>1</li><li>1</li><li>2</li></ul>|"
+                       "[<ul><li>1</li><li>1</li><li>2</li></ul>]|<li>3</li>|<i><li>3</li></i>|");
+    buf_free(&got);
+    free(out);
+    size_t n = spans.n;
+    out = render_name(e, "bad.html");
+    CHECK(strstr(out, "error") != NULL);
+    CHECK_INT(spans.n, n);
+    free(out);
+    tpl_record_spans(e, NULL);
+    out = render_name(e, "page.html");
+    CHECK_INT(spans.n, n);
+    free(out);
+    free(spans.v);
+    tpl_engine_free(e);
+    store_free(&s);
+}
+
 int main(void)
 {
     test_missing_globals();
@@ -776,5 +817,6 @@ int main(void)
     test_api();
     test_patterns_like_stock();
     test_pattern_limit();
+    test_spans();
     return harness_done();
 }
