@@ -996,7 +996,7 @@ lc_page *lc_page_parse_parts(const char *html, size_t len, const char *path,
 
 #define PIECE_MIN 64           /* bytes: shorter pieces are not worth a lookup */
 #define PIECE_MAX (32 * 1024)  /* longer ones (whole pages under a layout) never repeat */
-#define PIECE_SLOTS 32768      /* the table is emptied before it is half full, */
+#define PIECE_SLOTS 8192       /* the table is emptied before it is half full, */
 #define PIECE_BYTES (4 << 20)  /* or when the pieces read alone take this much */
 #define PIECE_DEPTH 3          /* the wrapper's elements: html, body, div */
 #define PIECE_END "refpress-piece-end"
@@ -1015,8 +1015,8 @@ static piece unusable_piece = {false, 0, 0, NULL};
 
 typedef struct piece_slot {
     uint64_t key;  /* 0: empty */
-    size_t len;
-    size_t seen;   /* how many times its bytes were met */
+    uint32_t len;
+    uint32_t seen; /* how many times its bytes were met (up to 2) */
     piece *p;      /* once read alone */
 } piece_slot;
 
@@ -1032,10 +1032,15 @@ lc_piece_cache *lc_piece_cache_new(void)
     return c;
 }
 
-static void piece_cache_clear(lc_piece_cache *c)
+static void piece_cache_free_pieces(lc_piece_cache *c)
 {
     for (size_t i = 0; i < PIECE_SLOTS; i++)
         if (c->slots[i].p != &unusable_piece) free(c->slots[i].p);
+}
+
+static void piece_cache_clear(lc_piece_cache *c)
+{
+    piece_cache_free_pieces(c);
     memset(c->slots, 0, PIECE_SLOTS * sizeof *c->slots);
     c->used = c->bytes = 0;
 }
@@ -1043,7 +1048,7 @@ static void piece_cache_clear(lc_piece_cache *c)
 void lc_piece_cache_free(lc_piece_cache *c)
 {
     if (!c) return;
-    piece_cache_clear(c);
+    piece_cache_free_pieces(c);
     free(c->slots);
     free(c);
 }
@@ -1075,7 +1080,7 @@ static piece_slot *piece_slot_of(lc_piece_cache *c, uint64_t key, size_t len)
     if (!sl->key) {
         if (c->used >= PIECE_SLOTS / 2) return NULL;
         c->used++;
-        *sl = (piece_slot){key, len, 0, NULL};
+        *sl = (piece_slot){key, (uint32_t)len, 0, NULL};
     }
     return sl;
 }
@@ -1242,7 +1247,7 @@ size_t lc_piece_parts(lc_piece_cache *c, const char *html, size_t len, const lc_
             continue;
         const char *s = html + pieces[i].off;
         at[i] = piece_slot_of(c, piece_hash(s, plen), plen);
-        if (at[i]) at[i]->seen++;
+        if (at[i] && at[i]->seen < 2) at[i]->seen++;
     }
     size_t k = 0;
     for (size_t i = 0; i < n; i++) {
