@@ -1001,17 +1001,18 @@ lc_page *lc_page_parse_parts(const char *html, size_t len, const char *path,
 #define PIECE_DEPTH 3          /* the wrapper's elements: html, body, div */
 #define PIECE_END "refpress-piece-end"
 
-/* A piece read alone: usable as a part, with its bytes (to tell it from another piece with
- * the same hash) and its items, whose strings follow them in the same block. */
+/* A piece read alone: usable as a part, with its items and its bytes (to tell it from
+ * another piece with the same hash). One block: this, the items, the bytes, the strings of
+ * the items. */
 typedef struct piece {
     bool usable;
     size_t size;  /* of the block */
     size_t nitems;
     lc_part_item *items;
-    char bytes[];
+    char *bytes;
 } piece;
 
-static piece unusable_piece = {false, 0, 0, NULL};
+static piece unusable_piece = {false, 0, 0, NULL, NULL};
 
 typedef struct piece_slot {
     uint64_t key;  /* 0: empty */
@@ -1215,15 +1216,13 @@ static piece *piece_read(const char *html, size_t len)
     buf_free(&in);
     piece *p = &unusable_piece;
     if (st.ended && !st.unusable) {
-        size_t items = st.nitems * sizeof *st.items;
-        p = xmalloc(sizeof *p + len + items + st.pool.len);
-        p->usable = true;
-        p->size = sizeof *p + len + items + st.pool.len;
-        p->nitems = st.nitems;
-        memcpy(p->bytes, html, len);
-        p->items = (lc_part_item *)(void *)(p->bytes + len);
+        size_t items = st.nitems * sizeof *st.items, size = sizeof *p + items + len + st.pool.len;
+        p = xmalloc(size);
+        *p = (piece){true, size, st.nitems, (lc_part_item *)(void *)(p + 1), NULL};
         memcpy(p->items, st.items, items);
-        char *pool = (char *)p->items + items;
+        p->bytes = (char *)(p->items + st.nitems);
+        memcpy(p->bytes, html, len);
+        char *pool = p->bytes + len;
         memcpy(pool, st.pool.ptr, st.pool.len);
         for (size_t i = 0; i < p->nitems; i++) {
             p->items[i].str = pool + (uintptr_t)p->items[i].str;

@@ -207,7 +207,8 @@ static void test_parts_helpers(void)
             buf_puts(&html, prev == 'i' ? "</div>\n" : prev == 'c' ? " -->\n" : "\n");
         }
         buf_puts(&html, "</body></html>\n");
-        char *fast = describe(sitecheck_parse("p/index.html", html.ptr, html.len, &text, &c, NULL));
+        char *fast =
+            describe(sitecheck_parse("p/index.html", html.ptr, html.len, &text, &c, NULL));
         char *slow = describe(lc_page_parse(html.ptr, html.len, "p/index.html"));
         if (strcmp(fast, slow) != 0)
             fprintf(stderr, "order %s:\n--- parse\n%s--- parts\n%s", orders[k], slow, fast);
