@@ -1219,11 +1219,11 @@ static piece *piece_read(const char *html, size_t len)
         size_t items = st.nitems * sizeof *st.items, size = sizeof *p + items + len + st.pool.len;
         p = xmalloc(size);
         *p = (piece){true, size, st.nitems, (lc_part_item *)(void *)(p + 1), NULL};
-        memcpy(p->items, st.items, items);
+        if (items) memcpy(p->items, st.items, items);
         p->bytes = (char *)(p->items + st.nitems);
         memcpy(p->bytes, html, len);
         char *pool = p->bytes + len;
-        memcpy(pool, st.pool.ptr, st.pool.len);
+        if (st.pool.len) memcpy(pool, st.pool.ptr, st.pool.len);
         for (size_t i = 0; i < p->nitems; i++) {
             p->items[i].str = pool + (uintptr_t)p->items[i].str;
             p->items[i].tag = pool + (uintptr_t)p->items[i].tag;

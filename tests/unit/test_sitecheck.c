@@ -246,8 +246,10 @@ static const char *const piece_texts[] = {
     "<svg viewBox=\"0 0 1 1\"><path d=\"M0 0\"/><a href=\"/svg/\">s</a><title id=\"t\">t</title>"
     "</svg>",
     "<style>p > a { color: red }</style><a href=\"/st/\">s</a> and text",
-    "<a href=\"/multi/\"\n title=\"x\">m\n</a>\n<h2 id=\"l3\">x</h2>\n<img src=\"i.png\"\nalt=\"i\">",
+    "<a href=\"/multi/\"\n title=\"x\">m\n</a>\n<h2 id=\"l3\">x</h2>\n"
+    "<img src=\"i.png\"\nalt=\"i\">",
     "<table><tr><td><a href=\"/td/\">t</a></td></tr></table><!-- a closed comment -->",
+    "<p class=\"lede\">A paragraph with <b>bold</b> text, and no link or id at all.</p>",
     /* not usable */
     "<p>open paragraph <a href=\"/p/\">p</a> and nothing to close it",
     "<p>para<div><a href=\"/d/\">d</a></div></p> with a div that ends the paragraph",
@@ -270,7 +272,7 @@ static const char *const piece_texts[] = {
     "<p>a processing instruction left open</p><?php echo 1 <a href=\"/php/\">x</a>",
     "<div class=\"x\"><p>a paragraph ended by the end of its div</div><a href=\"/p/\">p</a>",
 };
-#define PIECES_USABLE 8
+#define PIECES_USABLE 9
 
 static const char *const piece_pages[] = {
     "<!DOCTYPE html>\n<html><head><title>t</title></head><body>\n<main>%s</main>\n"
