@@ -1001,18 +1001,17 @@ lc_page *lc_page_parse_parts(const char *html, size_t len, const char *path,
 #define PIECE_DEPTH 3          /* the wrapper's elements: html, body, div */
 #define PIECE_END "refpress-piece-end"
 
-/* A piece read alone: usable as a part, with its items and its bytes (to tell it from
+/* A piece read alone and usable as a part, with its items and its bytes (to tell it from
  * another piece with the same hash). One block: this, the items, the bytes, the strings of
  * the items. */
 typedef struct piece {
-    bool usable;
     size_t size;  /* of the block */
     size_t nitems;
     lc_part_item *items;
     char *bytes;
 } piece;
 
-static piece unusable_piece = {false, 0, 0, NULL, NULL};
+static piece unusable_piece; /* read alone, and not usable */
 
 typedef struct piece_slot {
     uint64_t key;  /* 0: empty */
@@ -1218,7 +1217,7 @@ static piece *piece_read(const char *html, size_t len)
     if (st.ended && !st.unusable) {
         size_t items = st.nitems * sizeof *st.items, size = sizeof *p + items + len + st.pool.len;
         p = xmalloc(size);
-        *p = (piece){true, size, st.nitems, (lc_part_item *)(void *)(p + 1), NULL};
+        *p = (piece){size, st.nitems, (lc_part_item *)(void *)(p + 1), NULL};
         if (items) memcpy(p->items, st.items, items);
         p->bytes = (char *)(p->items + st.nitems);
         memcpy(p->bytes, html, len);
@@ -1257,7 +1256,7 @@ size_t lc_piece_parts(lc_piece_cache *c, const char *html, size_t len, const lc_
             sl->p = piece_read(s, sl->len);
             c->bytes += sl->p->size;
         }
-        if (!sl->p->usable || memcmp(sl->p->bytes, s, sl->len) != 0) continue;
+        if (sl->p == &unusable_piece || memcmp(sl->p->bytes, s, sl->len) != 0) continue;
         out[k++] = (lc_part){pieces[i].off, sl->len, sl->p->items, sl->p->nitems};
     }
     free(at);

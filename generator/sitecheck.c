@@ -231,9 +231,8 @@ static bool holds_part(const part_list *ps, size_t off, size_t len)
     return false;
 }
 
-/* The partials' output that pieces knows how to read, as parts: each place once (a partial
- * that is all of another's output is one piece), and none holding a part already known,
- * whose HTML libxml2 would otherwise read with the piece. */
+/* The partials' output that pieces knows how to read, as parts: none holding a part already
+ * known, whose HTML libxml2 would otherwise read with the piece. */
 static void piece_parts(part_list *ps, const char *html, size_t len, const tpl_spans *spans,
                         lc_piece_cache *pieces)
 {
@@ -241,10 +240,7 @@ static void piece_parts(part_list *ps, const char *html, size_t len, const tpl_s
     size_t n = 0;
     for (size_t i = 0; i < spans->n; i++) {
         const tpl_span *sp = &spans->v[i];
-        if (sp->off > len || sp->len > len - sp->off || holds_part(ps, sp->off, sp->len) ||
-            (i > 0 && sp->off == sp[-1].off && sp->len == sp[-1].len))
-            continue;
-        in[n++] = (lc_part){sp->off, sp->len, NULL, 0};
+        if (!holds_part(ps, sp->off, sp->len)) in[n++] = (lc_part){sp->off, sp->len, NULL, 0};
     }
     xgrow(&ps->v, &ps->cap, ps->n + n, sizeof *ps->v);
     ps->n += lc_piece_parts(pieces, html, len, in, n, ps->v + ps->n);

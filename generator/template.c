@@ -262,8 +262,13 @@ static void rope_copy(lua_State *L, int list, lua_Integer n, rope_dest *d)
         }
         if (from_rope && d->spans && d->p > start) {
             tpl_spans *sp = d->spans;
-            xgrow(&sp->v, &sp->cap, sp->n + 1, sizeof *sp->v);
-            sp->v[sp->n++] = (tpl_span){(size_t)(start - d->base), (size_t)(d->p - start)};
+            tpl_span span = {(size_t)(start - d->base), (size_t)(d->p - start)};
+            /* an output that is all of the one inside it: the same place, noted once */
+            const tpl_span *last = sp->n ? &sp->v[sp->n - 1] : NULL;
+            if (!last || last->off != span.off || last->len != span.len) {
+                xgrow(&sp->v, &sp->cap, sp->n + 1, sizeof *sp->v);
+                sp->v[sp->n++] = span;
+            }
         }
         lua_settop(L, top);
     }

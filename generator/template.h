@@ -99,7 +99,8 @@ typedef struct tpl_spans {
 } tpl_spans;
 /* While spans is set (NULL: not), each render appends to it the place of every such output
  * in what it wrote, offsets counted from where the render began to write; outputs inside
- * others come before them. Caller frees spans->v. */
+ * others come before them, and a place is noted once (an output that is all of another's).
+ * Caller frees spans->v. */
 void tpl_record_spans(tpl_engine *e, tpl_spans *spans);
 
 /* Pushes s[0..n) as a safe string: {{ }} writes it without escaping. */

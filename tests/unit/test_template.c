@@ -772,21 +772,24 @@ static void test_spans(void)
     store_add(&s, "partials/list.html",
               "{% local a = partial(\"li\", {x = 1}) %}<ul>{{ a }}{{ a }}"
               "{{ partial(\"li\", {x = 2}) }}</ul>");
+    store_add(&s, "partials/same.html", "{{ partial(\"li\", {x = 4}) }}");
     store_add(&s, "base.html", "<main>{{ content }}</main><p>{% block b %}B{% endblock %}</p>");
     store_add(&s, "page.html", "{% layout \"base\" %}[{{ partial(\"list\") }}]"
-                                "{% block b %}<i>{{ partial(\"li\", {x = 3}) }}</i>{% endblock %}");
+                                "{% block b %}<i>{{ partial(\"li\", {x = 3}) }}</i>{% endblock %}"
+                                "{{ partial(\"same\") }}");
     store_add(&s, "bad.html", "{{ partial(\"li\", {x = 1}) }}{{ nothing.here }}");
     tpl_engine *e = new_engine(&s, 0, 0, 0);
     tpl_spans spans = {0};
     tpl_record_spans(e, &spans);
     char *out = render_name(e, "page.html");
-    CHECK_STR(out, "<main>[<ul><li>1</li><li>1</li><li>2</li></ul>]</main>"
+    CHECK_STR(out, "<main>[<ul><li>1</li><li>1</li><li>2</li></ul>]<li>4</li></main>"
                    "<p><i><li>3</li></i></p>");
     buf_t got = BUF_INIT;
     for (size_t i = 0; i < spans.n; i++)
         buf_printf(&got, "%.*s|", (int)spans.v[i].len, out + spans.v[i].off);
     CHECK_STR(got.ptr, "<li>1</li>|<li>1</li>|<li>2</li>|<ul><li>1</li><li>1</li><li>2</li></ul>|"
-                       "[<ul><li>1</li><li>1</li><li>2</li></ul>]|<li>3</li>|<i><li>3</li></i>|");
+                       "<li>4</li>|[<ul><li>1</li><li>1</li><li>2</li></ul>]<li>4</li>|"
+                       "<li>3</li>|<i><li>3</li></i>|");
     buf_free(&got);
     free(out);
     size_t n = spans.n;
