@@ -487,12 +487,13 @@ size_t lc_page_link_count(const lc_page *page)
     return page->nlinks;
 }
 
-/* Offsets fit in 32 bits: pages are at most INT_MAX bytes, and the pool holds attribute
- * values and tag names, which are never longer than their source text. */
-static uint32_t pool_add(lc_page *p, const char *s)
+/* Adds s to the NUL-separated strings of pool and returns its offset. Offsets fit in 32 bits:
+ * pages are at most INT_MAX bytes, and pools hold attribute values and tag names, which are
+ * never longer than their source text. */
+static uint32_t pool_add(buf_t *pool, const char *s)
 {
-    uint32_t off = (uint32_t)p->pool.len;
-    buf_put(&p->pool, s, strlen(s) + 1);
+    uint32_t off = (uint32_t)pool->len;
+    buf_put(pool, s, strlen(s) + 1);
     return off;
 }
 
@@ -500,7 +501,7 @@ static rec *rec_add(lc_page *p, rec_kind kind, const char *str, int line)
 {
     xgrow(&p->recs, &p->cap, p->nrecs + 1, sizeof *p->recs);
     rec *r = &p->recs[p->nrecs++];
-    *r = (rec){pool_add(p, str), line, 0, 0, 0, (uint8_t)kind, EL_OTHER, AT_NONE, NOUN_LINK};
+    *r = (rec){pool_add(&p->pool, str), line, 0, 0, 0, (uint8_t)kind, EL_OTHER, AT_NONE, NOUN_LINK};
     return r;
 }
 
@@ -535,7 +536,7 @@ static void id_issue_add(lc_page *p, rec_kind kind, const char *id, const char *
                          int first)
 {
     rec *r = rec_add(p, kind, id, line);
-    pool_add(p, tag);
+    pool_add(&p->pool, tag);
     r->attr = AT_ID;
     r->aux = first;
 }
@@ -551,7 +552,7 @@ static void id_add(lc_page *p, const char *id, const char *tag, int line, bool i
     uintptr_t old = (uintptr_t)strmap_get(p->ids, id);
     if (!old) {
         xgrow(&p->id_offs, &p->capids, p->nids + 1, sizeof *p->id_offs);
-        p->id_offs[p->nids++] = pool_add(p, id);
+        p->id_offs[p->nids++] = pool_add(&p->pool, id);
     }
     if (!old || (is_id && !(old & 1))) strmap_put(p->ids, id, (void *)v);
     else if (is_id && !ignored) id_issue_add(p, REC_DUP_ID, id, tag, line, (int)(old >> 1) - 1);
@@ -980,9 +981,11 @@ lc_page *lc_page_parse_parts(const char *html, size_t len, const char *path,
         buf_puts(&b, "<?" PART_TARGET " ");
         buf_put_int(&b, (long long)k);
         buf_puts(&b, "?>");
-        for (const char *c = html + part->off, *end = c + part->len;
-             (c = memchr(c, '\n', (size_t)(end - c))); c++)
-            buf_putc(&b, '\n'); /* the lines after it keep their numbers */
+        size_t nl = count_newlines(html + part->off, html + part->off + part->len);
+        buf_grow(&b, nl); /* its newlines: the lines after it keep their numbers */
+        memset(b.ptr + b.len, '\n', nl);
+        b.len += nl;
+        b.ptr[b.len] = '\0';
         at = part->off + part->len;
     }
     buf_put(&b, html + at, len - at);
@@ -1109,10 +1112,8 @@ static void piece_item(htmlParserCtxtPtr ctxt, lc_part_kind kind, const char *st
     xgrow(&st->items, &st->cap, st->nitems + 1, sizeof *st->items);
     lc_part_item *it = &st->items[st->nitems++];
     it->kind = kind;
-    it->str = (const char *)(uintptr_t)st->pool.len;
-    buf_put(&st->pool, str, strlen(str) + 1);
-    it->tag = (const char *)(uintptr_t)st->pool.len;
-    buf_put(&st->pool, tag, strlen(tag) + 1);
+    it->str = (const char *)(uintptr_t)pool_add(&st->pool, str);
+    it->tag = (const char *)(uintptr_t)pool_add(&st->pool, tag);
     it->line = ctxt->input->line - 1; /* the piece starts on line 1 */
 }
 
